@@ -1,0 +1,2 @@
+// placeholder until the generator writes this directory
+pub mod models {}
