@@ -1,0 +1,483 @@
+//! One call of an operation: its description, the builder generated code
+//! fills in, the response decoders and the typed response.
+
+use std::future::{Future, IntoFuture};
+use std::marker::PhantomData;
+use std::ops::Deref;
+use std::pin::Pin;
+use std::time::Duration;
+
+use bytes::Bytes;
+use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::client::{Client, Prepared};
+use super::encode;
+use super::error::{Error, RateLimit, Result, excerpt, request_id_of};
+
+/// HTTP method of an [`Operation`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Method {
+    /// `GET`
+    Get,
+    /// `POST`
+    Post,
+    /// `PUT`
+    Put,
+    /// `PATCH`
+    Patch,
+    /// `DELETE`
+    Delete,
+    /// `HEAD`
+    Head,
+    /// `OPTIONS`
+    Options,
+}
+
+impl Method {
+    /// The method name on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+            Method::Head => "HEAD",
+            Method::Options => "OPTIONS",
+        }
+    }
+
+    pub(crate) fn to_reqwest(self) -> reqwest::Method {
+        match self {
+            Method::Get => reqwest::Method::GET,
+            Method::Post => reqwest::Method::POST,
+            Method::Put => reqwest::Method::PUT,
+            Method::Patch => reqwest::Method::PATCH,
+            Method::Delete => reqwest::Method::DELETE,
+            Method::Head => reqwest::Method::HEAD,
+            Method::Options => reqwest::Method::OPTIONS,
+        }
+    }
+}
+
+/// The static description of an API operation, declared by generated code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Operation {
+    /// The spec's `operationId`, used in tracing spans.
+    pub id: &'static str,
+    /// HTTP method.
+    pub method: Method,
+    /// Path template relative to the org URL, with `{name}` placeholders.
+    pub path: &'static str,
+    /// Whether sending the request twice has the effect of sending it once.
+    /// Only idempotent operations are retried after 503, 504 or a
+    /// connection failure (a 429 means the request was not processed, so
+    /// it is retried for every operation).
+    pub idempotent: bool,
+    /// OAuth 2.0 scopes the operation requires (informational; the token
+    /// is requested with the scopes of the configuration).
+    pub scopes: &'static [&'static str],
+}
+
+/// Turns a success response into the operation's return value.
+pub trait Decode: Send + 'static {
+    /// What a successful call returns.
+    type Output: Send + 'static;
+
+    /// Decodes a 2xx response.
+    fn decode(status: StatusCode, headers: &HeaderMap, body: Bytes) -> Result<Self::Output>;
+}
+
+/// Decodes a JSON body into `T`.
+pub struct Json<T>(PhantomData<fn() -> T>);
+
+impl<T: DeserializeOwned + Send + 'static> Decode for Json<T> {
+    type Output = T;
+
+    fn decode(status: StatusCode, headers: &HeaderMap, body: Bytes) -> Result<T> {
+        let fail = |message: String| Error::Decode {
+            status,
+            message,
+            excerpt: excerpt(&body),
+            request_id: request_id_of(headers),
+        };
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Err(fail("expected a JSON body, got an empty one".to_owned()));
+        }
+        serde_json::from_slice(&body).map_err(|e| fail(e.to_string()))
+    }
+}
+
+/// Ignores the body (202, 204 and other responses without content).
+pub struct Empty;
+
+impl Decode for Empty {
+    type Output = ();
+
+    fn decode(_: StatusCode, _: &HeaderMap, _: Bytes) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// Returns the body as text (invalid UTF-8 is a decode error).
+pub struct Text;
+
+impl Decode for Text {
+    type Output = String;
+
+    fn decode(status: StatusCode, headers: &HeaderMap, body: Bytes) -> Result<String> {
+        String::from_utf8(body.to_vec()).map_err(|e| Error::Decode {
+            status,
+            message: e.to_string(),
+            excerpt: excerpt(&body),
+            request_id: request_id_of(headers),
+        })
+    }
+}
+
+/// Returns the body as bytes.
+pub struct Binary;
+
+impl Decode for Binary {
+    type Output = Bytes;
+
+    fn decode(_: StatusCode, _: &HeaderMap, body: Bytes) -> Result<Bytes> {
+        Ok(body)
+    }
+}
+
+/// A successful response: the typed value plus status and headers.
+#[derive(Debug, Clone)]
+pub struct Response<T> {
+    status: StatusCode,
+    headers: HeaderMap,
+    value: T,
+}
+
+impl<T> Response<T> {
+    pub(crate) fn new(status: StatusCode, headers: HeaderMap, value: T) -> Self {
+        Self {
+            status,
+            headers,
+            value,
+        }
+    }
+
+    /// HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// Response headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// `X-Okta-Request-Id`.
+    pub fn request_id(&self) -> Option<&str> {
+        self.headers
+            .get("x-okta-request-id")
+            .and_then(|v| v.to_str().ok())
+    }
+
+    /// `X-Rate-Limit-*` figures.
+    pub fn rate_limit(&self) -> RateLimit {
+        RateLimit::from_headers(&self.headers)
+    }
+
+    /// The typed value.
+    pub fn into_inner(self) -> T {
+        self.value
+    }
+
+    /// Status, headers and value.
+    pub fn into_parts(self) -> (StatusCode, HeaderMap, T) {
+        (self.status, self.headers, self.value)
+    }
+}
+
+impl<T> Deref for Response<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+/// A call of one operation, ready to send. Await it (`call.await?`), or use
+/// [`Call::send`] / [`Call::send_with_response`]. Before sending, set a
+/// per-call [`timeout`](Call::timeout) or extra [`header`](Call::header).
+///
+/// A parameter that cannot be encoded is remembered and returned as
+/// [`Error::InvalidInput`] when the call is sent; nothing reaches the wire.
+#[must_use = "a Call does nothing until it is awaited or sent"]
+pub struct Call<D> {
+    pub(crate) client: Client,
+    pub(crate) op: &'static Operation,
+    pub(crate) path_params: Vec<(&'static str, String)>,
+    /// Set by pagination: an already encoded path from a `Link` header.
+    pub(crate) raw_path: Option<String>,
+    pub(crate) query: Vec<(String, String)>,
+    pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
+    pub(crate) body: Option<Bytes>,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) error: Option<Error>,
+    _decode: PhantomData<fn() -> D>,
+}
+
+impl<D> std::fmt::Debug for Call<D> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Call")
+            .field("operation", &self.op.id)
+            .field("path_params", &self.path_params)
+            .field("query", &self.query)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<D: Decode> Call<D> {
+    pub(crate) fn new(client: Client, op: &'static Operation) -> Self {
+        Call {
+            client,
+            op,
+            path_params: Vec::new(),
+            raw_path: None,
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: None,
+            timeout: None,
+            error: None,
+            _decode: PhantomData,
+        }
+    }
+
+    fn fail(&mut self, error: Error) {
+        if self.error.is_none() {
+            self.error = Some(error);
+        }
+    }
+
+    /// Sets a string path parameter, percent-encoded as one path segment.
+    /// `""`, `"."` and `".."` are refused.
+    pub fn path_param(mut self, name: &'static str, value: &str) -> Self {
+        match encode::path_segment(name, value) {
+            Ok(v) => self.path_params.push((name, v)),
+            Err(e) => self.fail(e),
+        }
+        self
+    }
+
+    /// Sets a non-string path parameter (rendered like a query value).
+    pub fn path_param_value<V: Serialize + ?Sized>(
+        mut self,
+        name: &'static str,
+        value: &V,
+    ) -> Self {
+        match encode::simple_value(name, value) {
+            Ok(Some(v)) => return self.path_param(name, &v),
+            Ok(None) => self.fail(Error::invalid_input(format!(
+                "path parameter `{name}` must not be null"
+            ))),
+            Err(e) => self.fail(e),
+        }
+        self
+    }
+
+    /// Adds a query parameter: `None`/null is skipped, scalars are rendered
+    /// plainly, arrays repeat the parameter; objects are refused.
+    pub fn query<V: Serialize + ?Sized>(mut self, name: &'static str, value: &V) -> Self {
+        match encode::query_values(name, value) {
+            Ok(values) => self
+                .query
+                .extend(values.into_iter().map(|v| (name.to_owned(), v))),
+            Err(e) => self.fail(e),
+        }
+        self
+    }
+
+    /// Adds a header parameter of the operation (`None`/null skipped,
+    /// arrays joined with commas, CR/LF refused).
+    pub fn header_param<V: Serialize + ?Sized>(mut self, name: &'static str, value: &V) -> Self {
+        match encode::simple_value(name, value) {
+            Ok(Some(v)) => return self.header(name, &v),
+            Ok(None) => {}
+            Err(e) => self.fail(e),
+        }
+        self
+    }
+
+    /// Adds a custom header to this call (after the client's default
+    /// headers, replacing one of the same name). Invalid names and values,
+    /// including CR or LF, are refused when the call is sent.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        if value.contains(['\r', '\n']) {
+            self.fail(Error::invalid_input(format!(
+                "header `{name}` must not contain CR or LF"
+            )));
+            return self;
+        }
+        let name_parsed = HeaderName::from_bytes(name.as_bytes());
+        let value_parsed = HeaderValue::from_str(value);
+        match (name_parsed, value_parsed) {
+            (Ok(n), Ok(v)) => {
+                if n == reqwest::header::AUTHORIZATION {
+                    self.fail(Error::invalid_input(
+                        "the Authorization header is set by the client's authentication",
+                    ));
+                } else {
+                    self.headers.push((n, v));
+                }
+            }
+            (Err(_), _) => self.fail(Error::invalid_input(format!(
+                "invalid header name {name:?}"
+            ))),
+            (_, Err(_)) => self.fail(Error::invalid_input(format!(
+                "invalid value for header `{name}`"
+            ))),
+        }
+        self
+    }
+
+    /// Serializes `body` as the JSON request body (now; an error is
+    /// returned when the call is sent).
+    pub fn json_body<B: Serialize + ?Sized>(mut self, body: &B) -> Self {
+        match serde_json::to_vec(body) {
+            Ok(bytes) => self.body = Some(Bytes::from(bytes)),
+            Err(e) => self.fail(Error::invalid_input(format!(
+                "request body cannot be serialized: {e}"
+            ))),
+        }
+        self
+    }
+
+    /// Like [`Call::json_body`]; `None` sends no body.
+    pub fn json_body_opt<B: Serialize + ?Sized>(self, body: Option<&B>) -> Self {
+        match body {
+            Some(b) => self.json_body(b),
+            None => self,
+        }
+    }
+
+    /// Overrides the total deadline of this call, retries included.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// The operation this call sends.
+    pub fn operation(&self) -> &'static Operation {
+        self.op
+    }
+
+    /// Sends the call and returns the typed value.
+    pub async fn send(self) -> Result<D::Output> {
+        self.send_with_response().await.map(Response::into_inner)
+    }
+
+    /// Sends the call and returns the typed value with status and headers.
+    pub async fn send_with_response(self) -> Result<Response<D::Output>> {
+        let (client, prepared) = self.prepare()?;
+        let raw = client.execute(prepared).await?;
+        let value = D::decode(raw.status, &raw.headers, raw.body)?;
+        Ok(Response::new(raw.status, raw.headers, value))
+    }
+
+    fn prepare(self) -> Result<(Client, Prepared)> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        let path = match self.raw_path {
+            Some(p) => p,
+            None => encode::fill_template(self.op.path, &self.path_params)?,
+        };
+        Ok((
+            self.client,
+            Prepared {
+                op: self.op,
+                path,
+                query: self.query,
+                headers: self.headers,
+                body: self.body,
+                timeout: self.timeout,
+            },
+        ))
+    }
+
+    /// A call of the same operation with the same headers and timeout,
+    /// for another (already encoded) path and query. Used by pagination.
+    pub(crate) fn follow(&self, path: String, query: Vec<(String, String)>) -> Self {
+        Call {
+            client: self.client.clone(),
+            op: self.op,
+            path_params: Vec::new(),
+            raw_path: Some(path),
+            query,
+            headers: self.headers.clone(),
+            body: self.body.clone(),
+            timeout: self.timeout,
+            error: None,
+            _decode: PhantomData,
+        }
+    }
+}
+
+impl<D: Decode> IntoFuture for Call<D> {
+    type Output = Result<D::Output>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Result<D::Output>> + Send + 'static>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize, PartialEq)]
+    struct Thing {
+        id: String,
+    }
+
+    #[test]
+    fn json_decoder_never_panics() {
+        let h = HeaderMap::new();
+        let ok = Json::<Thing>::decode(StatusCode::OK, &h, Bytes::from_static(br#"{"id":"a"}"#));
+        assert_eq!(ok.ok(), Some(Thing { id: "a".into() }));
+        for body in [&b""[..], b"  ", b"<html>", b"{\"id\":1}", b"[1,2"] {
+            match Json::<Thing>::decode(StatusCode::CREATED, &h, Bytes::copy_from_slice(body)) {
+                Err(Error::Decode {
+                    status, excerpt, ..
+                }) => {
+                    assert_eq!(status, StatusCode::CREATED);
+                    assert_eq!(excerpt.as_bytes(), body);
+                }
+                other => panic!("expected a decode error for {body:?}, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn other_decoders() {
+        let h = HeaderMap::new();
+        assert!(Empty::decode(StatusCode::ACCEPTED, &h, Bytes::from_static(b"junk")).is_ok());
+        assert_eq!(
+            Text::decode(StatusCode::OK, &h, Bytes::from_static(b"hi"))
+                .ok()
+                .as_deref(),
+            Some("hi")
+        );
+        assert!(matches!(
+            Text::decode(StatusCode::OK, &h, Bytes::from_static(&[0xff])),
+            Err(Error::Decode { .. })
+        ));
+        assert_eq!(
+            Binary::decode(StatusCode::OK, &h, Bytes::from_static(&[1, 2])).ok(),
+            Some(Bytes::from_static(&[1, 2]))
+        );
+    }
+}

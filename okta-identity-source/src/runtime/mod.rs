@@ -1,0 +1,59 @@
+//! The hand-written runtime every generated operation calls.
+//!
+//! Generated code refers to this module only through fully qualified
+//! `crate::runtime::...` paths, and this module never refers to generated
+//! types: it is copied verbatim into standalone crates generated from other
+//! specs.
+//!
+//! # Contract with generated code
+//!
+//! A generated operation is a method on [`Client`] that declares a
+//! `const OPERATION: Operation` (id, method, path template, idempotency,
+//! OAuth scopes), starts a [`Call`] with `self.call(&OPERATION)` and adds its
+//! parameters with [`Call::path_param`], [`Call::path_param_value`],
+//! [`Call::query`], [`Call::header_param`], [`Call::json_body`] and
+//! [`Call::json_body_opt`]. The type parameter of [`Call`] is a [`Decode`]r:
+//! [`Json<T>`], [`Empty`], [`Text`] or [`Binary`]. A [`Call`] is awaited
+//! directly (`client.op(..).await?`), or through [`Call::send`] and
+//! [`Call::send_with_response`], which also returns the status, headers,
+//! request id and rate-limit figures of a successful call.
+//!
+//! # Code map
+//!
+//! - `config`: [`ClientBuilder`], loading from the environment and
+//!   `okta.yaml` files, validation that reports every problem at once.
+//! - `secret`: [`SecretString`], which never prints its content.
+//! - `auth`: SSWS, static bearer, and OAuth 2.0 client credentials with a
+//!   `private_key_jwt` client assertion (cached, single-flight refresh).
+//! - `client`: [`Client`] and the request loop (retries, rate limits,
+//!   deadlines, tracing).
+//! - `retry`: the pure arithmetic of waits (429 reset headers, backoff).
+//! - `call`: [`Operation`], [`Call`], the decoders and [`Response`].
+//! - `encode`: rendering of path, query and header parameters.
+//! - `error`: [`Error`] and the Okta error body.
+//! - `paginate`: [`paginate`], a stream following `Link: <…>; rel="next"`.
+//! - `nullable`: [`Nullable`], the tri-state field of upserts.
+
+mod auth;
+mod call;
+mod client;
+mod config;
+mod encode;
+mod error;
+mod nullable;
+mod paginate;
+mod retry;
+mod secret;
+
+pub use call::{Binary, Call, Decode, Empty, Json, Method, Operation, Response, Text};
+pub use client::Client;
+pub use config::{AuthorizationMode, ClientBuilder, ConfigSources, Proxy};
+pub use error::{
+    ApiError, AuthChallenge, AuthError, Error, OktaErrorBody, OktaErrorCause, RateLimit, Result,
+};
+pub use nullable::Nullable;
+pub use paginate::paginate;
+pub use secret::SecretString;
+
+/// The `User-Agent` product token: `<crate name>-rust/<crate version>`.
+pub const SDK_PRODUCT: &str = concat!(env!("CARGO_PKG_NAME"), "-rust/", env!("CARGO_PKG_VERSION"));

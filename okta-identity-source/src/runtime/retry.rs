@@ -1,0 +1,133 @@
+//! How long to wait before a retry. Pure functions, unit-tested.
+
+use std::time::{Duration, SystemTime};
+
+use rand::Rng;
+use reqwest::header::HeaderMap;
+
+use super::error::RateLimit;
+
+/// The wait Okta asks for on a 429: `X-Rate-Limit-Reset − Date + 1 s`, using
+/// the smallest reset when several are present. A reset at or before `Date`
+/// gives the minimum of 1 s. `None` when `Date` or the reset header is
+/// missing or unparsable (the caller then backs off exponentially).
+pub(crate) fn rate_limit_wait(headers: &HeaderMap) -> Option<Duration> {
+    let reset = RateLimit::from_headers(headers).reset?;
+    let date = server_date(headers)?;
+    let date_secs =
+        i64::try_from(date.duration_since(SystemTime::UNIX_EPOCH).ok()?.as_secs()).ok()?;
+    let secs = reset.saturating_sub(date_secs).saturating_add(1).max(1);
+    Some(Duration::from_secs(u64::try_from(secs).ok()?))
+}
+
+/// The `Date` header.
+pub(crate) fn server_date(headers: &HeaderMap) -> Option<SystemTime> {
+    let date = headers.get(reqwest::header::DATE)?.to_str().ok()?;
+    httpdate::parse_http_date(date).ok()
+}
+
+/// Exponential backoff with jitter for retry number `retry` (0-based):
+/// a uniformly random wait between half and all of `base × 2^retry`,
+/// never more than `cap`.
+pub(crate) fn backoff(retry: u32, base: Duration, cap: Duration) -> Duration {
+    let full = base
+        .saturating_mul(2u32.saturating_pow(retry.min(16)))
+        .min(cap);
+    let half = full / 2;
+    let spread = full.saturating_sub(half).as_millis();
+    let extra = u64::try_from(rand::rng().random_range(0..=spread)).unwrap_or(0);
+    half + Duration::from_millis(extra)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    fn headers(date: &str, resets: &[&str]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        if !date.is_empty() {
+            h.insert(
+                "date",
+                HeaderValue::from_str(date).unwrap_or(HeaderValue::from_static("")),
+            );
+        }
+        for r in resets {
+            h.append(
+                "x-rate-limit-reset",
+                HeaderValue::from_str(r).unwrap_or(HeaderValue::from_static("")),
+            );
+        }
+        h
+    }
+
+    // 1757607710 = Thu, 11 Sep 2025 16:21:50 GMT
+    const DATE: &str = "Thu, 11 Sep 2025 16:21:50 GMT";
+
+    #[test]
+    fn wait_is_reset_minus_date_plus_one() {
+        // the recorded 429 of BEHAVIOUR.md: reset 48 s after Date
+        assert_eq!(
+            rate_limit_wait(&headers(DATE, &["1757607758"])),
+            Some(Duration::from_secs(49))
+        );
+    }
+
+    #[test]
+    fn smallest_reset_wins() {
+        let h = headers(DATE, &["1757607770", "1757607720", "1757607790"]);
+        assert_eq!(rate_limit_wait(&h), Some(Duration::from_secs(11)));
+    }
+
+    #[test]
+    fn reset_in_the_past_waits_one_second() {
+        assert_eq!(
+            rate_limit_wait(&headers(DATE, &["1757607700"])),
+            Some(Duration::from_secs(1))
+        );
+        assert_eq!(
+            rate_limit_wait(&headers(DATE, &["1757607710"])),
+            Some(Duration::from_secs(1))
+        );
+    }
+
+    #[test]
+    fn missing_or_bad_headers_give_none() {
+        assert_eq!(rate_limit_wait(&headers("", &["1757607758"])), None);
+        assert_eq!(rate_limit_wait(&headers(DATE, &[])), None);
+        assert_eq!(
+            rate_limit_wait(&headers("yesterday", &["1757607758"])),
+            None
+        );
+        assert_eq!(rate_limit_wait(&headers(DATE, &["soon"])), None);
+        assert_eq!(
+            rate_limit_wait(&headers(DATE, &["-99999999999999999999"])),
+            None
+        );
+        assert_eq!(
+            rate_limit_wait(&headers(DATE, &["9223372036854775807"])).map(|d| d.as_secs() > 0),
+            Some(true)
+        );
+    }
+
+    #[test]
+    fn backoff_grows_with_jitter_and_is_capped() {
+        let base = Duration::from_millis(100);
+        let cap = Duration::from_secs(1);
+        for _ in 0..50 {
+            let b0 = backoff(0, base, cap);
+            assert!(
+                b0 >= Duration::from_millis(50) && b0 <= Duration::from_millis(100),
+                "{b0:?}"
+            );
+            let b2 = backoff(2, base, cap);
+            assert!(
+                b2 >= Duration::from_millis(200) && b2 <= Duration::from_millis(400),
+                "{b2:?}"
+            );
+            let b9 = backoff(9, base, cap);
+            assert!(b9 >= Duration::from_millis(500) && b9 <= cap, "{b9:?}");
+            assert!(backoff(u32::MAX, base, cap) <= cap);
+        }
+    }
+}
