@@ -15,7 +15,7 @@ use url::Url;
 
 use super::auth::AuthSpec;
 use super::call::{Call, Decode, Operation};
-use super::config::{ClientBuilder, Resolved};
+use super::config::{ClientBuilder, ClientSettings, Resolved};
 use super::error::{Error, RateLimit, Result, error_from_response, request_id_of};
 use super::retry;
 use super::secret::SecretString;
@@ -31,6 +31,7 @@ pub struct Client {
 }
 
 struct Inner {
+    settings: ClientSettings,
     http: reqwest::Client,
     base_url: Url,
     auth: AuthSpec,
@@ -100,6 +101,12 @@ impl Client {
         &self.inner.base_url
     }
 
+    /// The effective settings (without secrets): which org, auth mode,
+    /// retries and timeouts won after every configuration source was applied.
+    pub fn settings(&self) -> &ClientSettings {
+        &self.inner.settings
+    }
+
     /// Starts a call of `op`; generated operations use this.
     #[allow(dead_code)]
     pub(crate) fn call<D: Decode>(&self, op: &'static Operation) -> Call<D> {
@@ -134,6 +141,7 @@ impl Client {
         };
         Ok(Client {
             inner: Arc::new(Inner {
+                settings: r.settings,
                 http,
                 base_url: r.base_url,
                 auth: r.auth,

@@ -535,7 +535,10 @@ impl ClientBuilder {
             }
         };
 
-        let proxy = proxy_of(&s, &mut problems);
+        let (proxy, proxy_url) = match proxy_of(&s, &mut problems) {
+            Some((p, u)) => (Some(p), Some(u)),
+            None => (None, None),
+        };
         if proxy.is_some() && self.http_client.is_some() {
             problems.push("proxy settings cannot be applied to a caller-supplied reqwest::Client; configure the proxy on that client".into());
         }
@@ -548,6 +551,31 @@ impl ClientBuilder {
 
         match (problems.is_empty(), base_url, auth, user_agent) {
             (true, Some(base_url), Some(auth), Some(user_agent)) => Ok(Resolved {
+                settings: ClientSettings {
+                    org_url: base_url.as_str().trim_end_matches('/').to_owned(),
+                    authorization_mode: mode.unwrap_or(AuthorizationMode::Ssws),
+                    client_id: s
+                        .client_id
+                        .clone()
+                        .filter(|_| mode == Some(AuthorizationMode::PrivateKey)),
+                    scopes: if mode == Some(AuthorizationMode::PrivateKey) {
+                        s.scopes.clone().unwrap_or_default()
+                    } else {
+                        Vec::new()
+                    },
+                    private_key_id: s
+                        .private_key_id
+                        .clone()
+                        .filter(|_| mode == Some(AuthorizationMode::PrivateKey)),
+                    max_retries: s.max_retries.unwrap_or(DEFAULT_MAX_RETRIES),
+                    max_backoff: s.max_backoff.unwrap_or(DEFAULT_MAX_BACKOFF),
+                    request_timeout: (!request_timeout.is_zero()).then_some(request_timeout),
+                    connect_timeout,
+                    throttle_on_exhausted_rate_limit: s.rate_limit_prevent.unwrap_or(false),
+                    proxy: proxy_url,
+                    https_check_disabled: disable_https,
+                    user_agent: user_agent.to_str().unwrap_or_default().to_owned(),
+                },
                 base_url,
                 auth,
                 max_retries: s.max_retries.unwrap_or(DEFAULT_MAX_RETRIES),
@@ -642,8 +670,43 @@ impl ClientBuilder {
     }
 }
 
+/// The effective, non-secret settings of a client, after every source was
+/// applied (see [`Client::settings`]). Secrets (tokens, the private key, the
+/// proxy password) are deliberately absent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ClientSettings {
+    /// The normalised org URL.
+    pub org_url: String,
+    /// How the client authenticates.
+    pub authorization_mode: AuthorizationMode,
+    /// OAuth client id (PrivateKey mode).
+    pub client_id: Option<String>,
+    /// OAuth scopes requested (PrivateKey mode).
+    pub scopes: Vec<String>,
+    /// `kid` of the client assertion (PrivateKey mode).
+    pub private_key_id: Option<String>,
+    /// Retries after the first attempt.
+    pub max_retries: u32,
+    /// Cap of a single wait between attempts.
+    pub max_backoff: Duration,
+    /// Total deadline per call (`None`: no deadline).
+    pub request_timeout: Option<Duration>,
+    /// Connect timeout (not applied to a caller-supplied `reqwest::Client`).
+    pub connect_timeout: Duration,
+    /// Whether requests wait when the rate limit is exhausted.
+    pub throttle_on_exhausted_rate_limit: bool,
+    /// The proxy URL, without credentials.
+    pub proxy: Option<String>,
+    /// Whether `http://` org URLs are allowed (testing switch).
+    pub https_check_disabled: bool,
+    /// The `User-Agent` header.
+    pub user_agent: String,
+}
+
 /// Everything validated, ready to construct a client.
 pub(crate) struct Resolved {
+    pub(crate) settings: ClientSettings,
     pub(crate) base_url: Url,
     pub(crate) auth: AuthSpec,
     pub(crate) max_retries: u32,
@@ -762,7 +825,7 @@ fn check_token(
     Some(SecretString::new(t.trim()))
 }
 
-fn proxy_of(s: &Settings, problems: &mut Vec<String>) -> Option<reqwest::Proxy> {
+fn proxy_of(s: &Settings, problems: &mut Vec<String>) -> Option<(reqwest::Proxy, String)> {
     let any = s.proxy_host.is_some()
         || s.proxy_port.is_some()
         || s.proxy_username.is_some()
@@ -806,7 +869,7 @@ fn proxy_of(s: &Settings, problems: &mut Vec<String>) -> Option<reqwest::Proxy> 
             return None;
         }
     }
-    Some(proxy)
+    Some((proxy, url))
 }
 
 fn read_private_key(

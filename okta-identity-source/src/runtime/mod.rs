@@ -44,10 +44,12 @@ mod nullable;
 mod paginate;
 mod retry;
 mod secret;
+#[doc(hidden)]
+pub mod testing;
 
 pub use call::{Binary, Call, Decode, Empty, Json, Method, Operation, Response, Text};
 pub use client::Client;
-pub use config::{AuthorizationMode, ClientBuilder, ConfigSources, Proxy};
+pub use config::{AuthorizationMode, ClientBuilder, ClientSettings, ConfigSources, Proxy};
 pub use error::{
     ApiError, AuthChallenge, AuthError, Error, OktaErrorBody, OktaErrorCause, RateLimit, Result,
 };
