@@ -1,0 +1,561 @@
+//! The HTTP side of the fake: accept loop, routing, faults, authentication,
+//! rate limiting, common headers and the request log.
+//!
+//! Connections are served with hyper directly (HTTP/1.1) rather than through
+//! `axum::serve`, so that a request can be answered by closing the
+//! connection: the service returns an error and hyper drops the socket
+//! without writing a response, which a client sees as a connection error.
+
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime};
+
+use axum::body::Body;
+use axum::http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header};
+use bytes::Bytes;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinSet;
+
+use super::auth::{Auth, Denied, SCOPE_MANAGE, SCOPE_READ};
+use super::faults::{FaultKind, Faults};
+use super::log::{RecordedRequest, RequestLog};
+use super::model::{self, ApiError};
+use super::ratelimit::{RateInfo, RateLimitBucket, RateLimiter};
+use super::state::{Reply, State, UploadKind};
+
+/// Everything the handlers share, behind one lock (no `.await` while held).
+#[derive(Debug)]
+pub(crate) struct Inner {
+    pub clock_offset: Duration,
+    pub state: State,
+    pub auth: Auth,
+    pub rate: RateLimiter,
+    pub faults: Faults,
+    pub log: RequestLog,
+    pub record_bodies: bool,
+    pub max_upload_bytes: usize,
+}
+
+impl Inner {
+    /// The fake clock: real time plus what tests advanced it by.
+    pub fn now(&self) -> SystemTime {
+        SystemTime::now() + self.clock_offset
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct Shared {
+    inner: Mutex<Inner>,
+    pub base_url: String,
+}
+
+impl Shared {
+    pub fn new(inner: Inner, base_url: String) -> Self {
+        Shared {
+            inner: Mutex::new(inner),
+            base_url,
+        }
+    }
+
+    /// The state lock. A panic while it was held cannot leave the fake's
+    /// data half-updated in a way worth refusing to serve, so poisoning is
+    /// ignored.
+    pub fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Accepts connections until `shutdown` fires (or the task is aborted);
+/// dropping the loop aborts every open connection.
+pub(crate) async fn serve(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    mut shutdown: oneshot::Receiver<()>,
+) {
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => break,
+            accepted = listener.accept() => {
+                let stream = match accepted {
+                    Ok((stream, _)) => stream,
+                    Err(_) => {
+                        // Out of file descriptors and the like: back off briefly.
+                        tokio::time::sleep(Duration::from_millis(10)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let shared = Arc::clone(&shared);
+                connections.spawn(async move {
+                    let service = service_fn(move |req| handle(Arc::clone(&shared), req));
+                    // An error here is a dropped connection (injected or by the peer).
+                    let _ = http1::Builder::new()
+                        .timer(TokioTimer::new())
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+}
+
+/// Returned by the service to make hyper close the connection unanswered.
+#[derive(Debug)]
+struct DropConnection;
+
+impl fmt::Display for DropConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("connection dropped by an injected fault")
+    }
+}
+
+impl std::error::Error for DropConnection {}
+
+/// The operations the fake serves.
+#[derive(Debug, Clone)]
+enum Operation {
+    List {
+        isid: String,
+    },
+    Create {
+        isid: String,
+    },
+    Get {
+        isid: String,
+        sid: String,
+    },
+    Delete {
+        isid: String,
+        sid: String,
+    },
+    Upload {
+        isid: String,
+        sid: String,
+        kind: UploadKind,
+    },
+    StartImport {
+        isid: String,
+        sid: String,
+    },
+    Token,
+}
+
+impl Operation {
+    fn id(&self) -> &'static str {
+        match self {
+            Operation::List { .. } => "listIdentitySourceSessions",
+            Operation::Create { .. } => "createIdentitySourceSession",
+            Operation::Get { .. } => "getIdentitySourceSession",
+            Operation::Delete { .. } => "deleteIdentitySourceSession",
+            Operation::Upload {
+                kind: UploadKind::Upsert,
+                ..
+            } => "uploadIdentitySourceDataForUpsert",
+            Operation::Upload {
+                kind: UploadKind::Delete,
+                ..
+            } => "uploadIdentitySourceDataForDelete",
+            Operation::StartImport { .. } => "startImportFromIdentitySource",
+            Operation::Token => "oauthToken",
+        }
+    }
+
+    fn bucket(&self) -> RateLimitBucket {
+        match self {
+            Operation::List { .. }
+            | Operation::Create { .. }
+            | Operation::Get { .. }
+            | Operation::Delete { .. } => RateLimitBucket::Sessions,
+            Operation::Upload {
+                kind: UploadKind::Upsert,
+                ..
+            } => RateLimitBucket::BulkUpsert,
+            Operation::Upload {
+                kind: UploadKind::Delete,
+                ..
+            } => RateLimitBucket::BulkDelete,
+            Operation::StartImport { .. } => RateLimitBucket::StartImport,
+            Operation::Token => RateLimitBucket::Token,
+        }
+    }
+}
+
+/// A request that matches no operation.
+#[derive(Debug, Clone, Copy)]
+enum NoRoute {
+    NotFound,
+    MethodNotAllowed(&'static str),
+}
+
+fn route(method: &Method, path: &str) -> Result<Operation, NoRoute> {
+    if path == "/oauth2/v1/token" {
+        return if method == Method::POST {
+            Ok(Operation::Token)
+        } else {
+            Err(NoRoute::MethodNotAllowed("POST"))
+        };
+    }
+    let segments: Vec<String> = path
+        .strip_prefix("/api/v1/identity-sources/")
+        .ok_or(NoRoute::NotFound)?
+        .split('/')
+        .map(|s| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+        .collect();
+    let is = |m: &Method| method == m;
+    match segments.as_slice() {
+        [isid, s] if s == "sessions" && !isid.is_empty() => {
+            let isid = isid.clone();
+            if is(&Method::GET) {
+                Ok(Operation::List { isid })
+            } else if is(&Method::POST) {
+                Ok(Operation::Create { isid })
+            } else {
+                Err(NoRoute::MethodNotAllowed("GET, POST"))
+            }
+        }
+        [isid, s, sid] if s == "sessions" && !isid.is_empty() && !sid.is_empty() => {
+            let (isid, sid) = (isid.clone(), sid.clone());
+            if is(&Method::GET) {
+                Ok(Operation::Get { isid, sid })
+            } else if is(&Method::DELETE) {
+                Ok(Operation::Delete { isid, sid })
+            } else {
+                Err(NoRoute::MethodNotAllowed("GET, DELETE"))
+            }
+        }
+        [isid, s, sid, action] if s == "sessions" && !isid.is_empty() && !sid.is_empty() => {
+            let (isid, sid) = (isid.clone(), sid.clone());
+            let op = match action.as_str() {
+                "bulk-upsert" => Operation::Upload {
+                    isid,
+                    sid,
+                    kind: UploadKind::Upsert,
+                },
+                "bulk-delete" => Operation::Upload {
+                    isid,
+                    sid,
+                    kind: UploadKind::Delete,
+                },
+                "start-import" => Operation::StartImport { isid, sid },
+                _ => return Err(NoRoute::NotFound),
+            };
+            if is(&Method::POST) {
+                Ok(op)
+            } else {
+                Err(NoRoute::MethodNotAllowed("POST"))
+            }
+        }
+        _ => Err(NoRoute::NotFound),
+    }
+}
+
+/// Headers never written to the request log.
+const SECRET_HEADERS: [&str; 3] = ["authorization", "cookie", "dpop"];
+
+fn recorded_headers(headers: &HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .filter(|(name, _)| !SECRET_HEADERS.contains(&name.as_str()))
+        .map(|(name, value)| {
+            (
+                name.as_str().to_owned(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
+}
+
+async fn handle(
+    shared: Arc<Shared>,
+    req: Request<Incoming>,
+) -> Result<Response<Body>, DropConnection> {
+    let request_id = model::request_id();
+    let (parts, incoming) = req.into_parts();
+    let path = parts.uri.path().to_owned();
+    let routed = route(&parts.method, &path);
+    let operation_id = routed.as_ref().ok().map(Operation::id);
+
+    let read_cap = shared.lock().max_upload_bytes.max(4 << 20) + 1;
+    // `None`: the body exceeded what the fake is willing to buffer (or the
+    // peer stopped sending); uploads answer it as over the payload limit.
+    let body: Option<Bytes> = axum::body::to_bytes(Body::new(incoming), read_cap)
+        .await
+        .ok();
+
+    let auth_header = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+
+    let (seq, decision) = {
+        let mut inner = shared.lock();
+        let decision = inner.faults.decide(operation_id.unwrap_or(""));
+        let record_body = inner.record_bodies && !matches!(routed, Ok(Operation::Token));
+        let entry = RecordedRequest {
+            seq: 0,
+            request_id: request_id.clone(),
+            method: parts.method.to_string(),
+            path: path.clone(),
+            query: parts.uri.query().map(str::to_owned),
+            operation_id,
+            headers: recorded_headers(&parts.headers),
+            auth_scheme: auth_header
+                .as_deref()
+                .map(|h| h.split_whitespace().next().unwrap_or("").to_owned()),
+            body: if record_body {
+                body.clone().unwrap_or_default()
+            } else {
+                Bytes::new()
+            },
+            status: None,
+            fault: decision.action.clone().or_else(|| {
+                (!decision.delay.is_zero()).then_some(FaultKind::Delay(decision.delay))
+            }),
+        };
+        (inner.log.push(entry), decision)
+    };
+
+    if !decision.delay.is_zero() {
+        tokio::time::sleep(decision.delay).await;
+    }
+
+    let bucket = routed
+        .as_ref()
+        .map_or(RateLimitBucket::Other, Operation::bucket);
+    let mut inner = shared.lock();
+    let now = inner.now();
+    let mut drop_after = false;
+    let (mut response, rate) = match decision.action {
+        Some(FaultKind::DropConnection) => return Err(DropConnection),
+        Some(FaultKind::InternalServerError) => (
+            error_response(&ApiError::internal()),
+            inner.rate.peek(bucket, now),
+        ),
+        Some(FaultKind::ServiceUnavailable) => (
+            error_response(&ApiError::unavailable()),
+            inner.rate.peek(bucket, now),
+        ),
+        Some(FaultKind::TooManyRequests { reset_after }) => {
+            let limit = inner.rate.peek(bucket, now).limit;
+            (
+                error_response(&ApiError::rate_limited()),
+                RateInfo {
+                    limit,
+                    remaining: 0,
+                    reset: model::epoch_secs_ceil(now + reset_after),
+                },
+            )
+        }
+        Some(FaultKind::DropConnectionAfterProcessing) => {
+            drop_after = true;
+            process(
+                &mut inner,
+                &shared.base_url,
+                &path,
+                routed,
+                auth_header,
+                body,
+                now,
+            )
+        }
+        Some(FaultKind::Delay(_)) | None => process(
+            &mut inner,
+            &shared.base_url,
+            &path,
+            routed,
+            auth_header,
+            body,
+            now,
+        ),
+    };
+    let status = response.status().as_u16();
+    inner.log.update(seq, |e| {
+        if !drop_after {
+            e.status = Some(status);
+        }
+    });
+    drop(inner);
+    if drop_after {
+        return Err(DropConnection);
+    }
+    set_common_headers(response.headers_mut(), &request_id, rate, now);
+    Ok(response)
+}
+
+/// Authentication, rate limiting and the operation itself.
+fn process(
+    inner: &mut Inner,
+    base_url: &str,
+    path: &str,
+    routed: Result<Operation, NoRoute>,
+    auth_header: Option<String>,
+    body: Option<Bytes>,
+    now: SystemTime,
+) -> (Response<Body>, RateInfo) {
+    let bucket = routed
+        .as_ref()
+        .map_or(RateLimitBucket::Other, Operation::bucket);
+    if let Ok(Operation::Token) = routed {
+        return match inner.rate.consume(bucket, now) {
+            Err(rate) => (error_response(&ApiError::rate_limited()), rate),
+            Ok(rate) => {
+                let form = body.unwrap_or_default();
+                let response = match inner.auth.issue_token(&form, now) {
+                    Ok(token) => {
+                        let mut r = json_response(StatusCode::OK, json_bytes(&token));
+                        let h = r.headers_mut();
+                        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+                        h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+                        r
+                    }
+                    Err(e) => json_response(
+                        StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST),
+                        json_bytes(&e),
+                    ),
+                };
+                (response, rate)
+            }
+        };
+    }
+
+    let scope = match &routed {
+        Ok(Operation::List { .. } | Operation::Get { .. }) => SCOPE_READ,
+        Ok(_) => SCOPE_MANAGE,
+        Err(_) => SCOPE_READ,
+    };
+    if let Err(denied) = inner.auth.authorize(auth_header.as_deref(), scope, now) {
+        let rate = inner.rate.peek(bucket, now);
+        let response = match denied {
+            Denied::Api(e) => error_response(&e),
+            Denied::InvalidBearer { scope } => challenge(
+                StatusCode::UNAUTHORIZED,
+                base_url,
+                scope,
+                "invalid_token",
+                "The token has expired.",
+                path,
+            ),
+            Denied::InsufficientScope { scope } => challenge(
+                StatusCode::FORBIDDEN,
+                base_url,
+                scope,
+                "insufficient_scope",
+                "The access token provided does not contain the required scopes.",
+                path,
+            ),
+        };
+        return (response, rate);
+    }
+
+    let rate = match inner.rate.consume(bucket, now) {
+        Ok(rate) => rate,
+        Err(rate) => return (error_response(&ApiError::rate_limited()), rate),
+    };
+
+    let operation = match routed {
+        Ok(op) => op,
+        Err(NoRoute::NotFound) => {
+            return (error_response(&ApiError::not_found(path, "Resource")), rate);
+        }
+        Err(NoRoute::MethodNotAllowed(allow)) => {
+            let mut r = error_response(&ApiError::method_not_allowed());
+            r.headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static(allow));
+            return (r, rate);
+        }
+    };
+
+    let state = &mut inner.state;
+    state.advance(now);
+    let result = match &operation {
+        Operation::List { isid } => state.list_sessions(isid),
+        Operation::Create { isid } => state.create_session(isid, now),
+        Operation::Get { isid, sid } => state.get_session(isid, sid, now),
+        Operation::Delete { isid, sid } => state.delete_session(isid, sid, now),
+        Operation::Upload { isid, sid, kind } => {
+            state.upload(isid, sid, *kind, body.as_deref(), now)
+        }
+        Operation::StartImport { isid, sid } => state.start_import(isid, sid, now),
+        Operation::Token => Ok(Reply::NoContent),
+    };
+    let response = match result {
+        Ok(Reply::Json(status, bytes)) => json_response(status, bytes),
+        Ok(Reply::Accepted) => {
+            let mut r = empty_response(StatusCode::ACCEPTED);
+            r.headers_mut()
+                .insert(header::CONTENT_LENGTH, HeaderValue::from_static("0"));
+            r
+        }
+        Ok(Reply::NoContent) => empty_response(StatusCode::NO_CONTENT),
+        Err(e) => error_response(&e),
+    };
+    (response, rate)
+}
+
+fn json_bytes<T: serde::Serialize>(value: &T) -> Vec<u8> {
+    // Serialising the fake's own plain structs cannot fail.
+    serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec())
+}
+
+fn json_response(status: StatusCode, bytes: Vec<u8>) -> Response<Body> {
+    let mut r = Response::new(Body::from(bytes));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+fn empty_response(status: StatusCode) -> Response<Body> {
+    let mut r = Response::new(Body::empty());
+    *r.status_mut() = status;
+    r
+}
+
+fn error_response(error: &ApiError) -> Response<Body> {
+    json_response(error.status, json_bytes(&error.body()))
+}
+
+/// An empty-bodied bearer challenge, as Okta answers bearer-token failures.
+fn challenge(
+    status: StatusCode,
+    base_url: &str,
+    scope: &str,
+    error: &str,
+    description: &str,
+    path: &str,
+) -> Response<Body> {
+    let value = format!(
+        "Bearer authorization_uri=\"{base_url}/oauth2/v1/authorize\", realm=\"{base_url}\", scope=\"{scope}\", error=\"{error}\", error_description=\"{description}\", resource=\"{path}\""
+    );
+    let mut r = empty_response(status);
+    if let Ok(v) = HeaderValue::from_str(&value) {
+        r.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+    }
+    r
+}
+
+fn set_common_headers(headers: &mut HeaderMap, request_id: &str, rate: RateInfo, now: SystemTime) {
+    let mut put = |name: &'static str, value: String| {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            headers.insert(name, v);
+        }
+    };
+    put("x-okta-request-id", request_id.to_owned());
+    put("x-rate-limit-limit", rate.limit.to_string());
+    put("x-rate-limit-remaining", rate.remaining.to_string());
+    put("x-rate-limit-reset", rate.reset.to_string());
+    put("date", httpdate::fmt_http_date(now));
+}

@@ -1,0 +1,377 @@
+//! A stateful fake of Okta's Identity Source session API, for tests (yours
+//! and ours). Compiled with the cargo feature `fake`.
+//!
+//! [`FakeOkta::start`] serves the seven operations of
+//! `spec/okta-identity-source.yaml` over real HTTP on `127.0.0.1` (a random
+//! port) and behaves as `BEHAVIOUR.md` describes the real service:
+//!
+//! - **Lifecycle.** CREATED → IN_PROGRESS on the first effective upload →
+//!   TRIGGERED on start-import → COMPLETED (or ERROR) after a processing
+//!   delay; DELETE of a CREATED or IN_PROGRESS session → CLOSED (still
+//!   readable); at most one loading session per identity source; a cool-down
+//!   after each trigger; EXPIRED after inactivity. Every other transition
+//!   answers 400 `E0000001` with an `errorCauses` entry saying why (texts in
+//!   [`causes`]). Processing and expiry are computed lazily from a clock
+//!   that tests may move forward ([`FakeOkta::advance_clock`]).
+//! - **Limits.** 200 entities and 200 KB per upload, 50 uploads and 10,000
+//!   users per session, `externalId` ≤ 512 characters, string-only profile
+//!   attributes, `entityType` `USERS` ([`Limits`]).
+//! - **Authentication.** `SSWS` API tokens (401 `E0000011` when wrong, 403
+//!   `E0000005` when the header is missing), bearer tokens with scopes (403
+//!   with `WWW-Authenticate: … error="insufficient_scope"`), and
+//!   `POST /oauth2/v1/token` for client credentials with a `private_key_jwt`
+//!   assertion ([`OAuthClient`]).
+//! - **Rate limits.** Okta's buckets with `X-Rate-Limit-*`, `Date` and
+//!   `X-Okta-Request-Id` on every response; 429 `E0000047` when a bucket is
+//!   exhausted ([`RateLimitBucket`]).
+//! - **Faults** a test programs at run time: delays, 500, 503, 429 storms and
+//!   dropped connections, for one operation or the next N requests
+//!   ([`Fault`]).
+//! - **Inspection** of the users each identity source holds after its
+//!   imports were processed, of the sessions, and of every request received
+//!   ([`FakeOkta::users`], [`FakeOkta::sessions`], [`FakeOkta::requests`]).
+//!
+//! # Example
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use okta_identity_source::fake::{FakeConfig, FakeOkta, SessionStatus, UserStatus};
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let fake = FakeOkta::start(FakeConfig::default().processing_delay(Duration::from_millis(10)))?;
+//! let http = reqwest::Client::new();
+//! let sessions = format!(
+//!     "{}/api/v1/identity-sources/{}/sessions",
+//!     fake.base_url(),
+//!     fake.identity_source_id()
+//! );
+//! let auth = format!("SSWS {}", fake.api_token());
+//!
+//! let session: serde_json::Value = http
+//!     .post(&sessions)
+//!     .header("Authorization", &auth)
+//!     .send()
+//!     .await?
+//!     .json()
+//!     .await?;
+//! let sid = session["id"].as_str().unwrap_or_default().to_owned();
+//! http.post(format!("{sessions}/{sid}/bulk-upsert"))
+//!     .header("Authorization", &auth)
+//!     .json(&serde_json::json!({
+//!         "entityType": "USERS",
+//!         "profiles": [{"externalId": "u1", "profile": {"userName": "ann@example.com"}}]
+//!     }))
+//!     .send()
+//!     .await?;
+//! http.post(format!("{sessions}/{sid}/start-import"))
+//!     .header("Authorization", &auth)
+//!     .send()
+//!     .await?;
+//!
+//! // Processing is lazy: once the delay has passed the import is applied.
+//! tokio::time::sleep(Duration::from_millis(20)).await;
+//! assert_eq!(fake.session(fake.identity_source_id(), &sid).map(|s| s.status),
+//!            Some(SessionStatus::Completed));
+//! let users = fake.users(fake.identity_source_id());
+//! assert_eq!(users[0].status, UserStatus::Active);
+//! assert_eq!(users[0].profile["userName"], "ann@example.com");
+//! # Ok(())
+//! # }
+//! ```
+
+mod auth;
+mod config;
+mod faults;
+mod http;
+mod log;
+mod model;
+mod ratelimit;
+mod state;
+
+use std::fmt;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use auth::{OAuthClient, SCOPE_MANAGE, SCOPE_READ};
+pub use config::{CreateStatus, EntityTypeError, FakeConfig, ImportOutcome, Limits};
+pub use faults::{Fault, FaultKind};
+pub use log::RecordedRequest;
+pub use model::SessionStatus;
+pub use ratelimit::RateLimitBucket;
+pub use state::{FakeSession, FakeUser, UserStatus, causes};
+
+use self::http::{Inner, Shared};
+
+/// A running fake Okta org. Stops serving when dropped or on
+/// [`shutdown`](Self::shutdown).
+///
+/// It is `Send + Sync`: share it with `Arc` if several tasks need it.
+pub struct FakeOkta {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    api_token: String,
+    identity_source_id: String,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl fmt::Debug for FakeOkta {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FakeOkta")
+            .field("base_url", &self.shared.base_url)
+            .field("identity_source_id", &self.identity_source_id)
+            .field("api_token", &"<redacted>")
+            .finish_non_exhaustive()
+    }
+}
+
+impl FakeOkta {
+    /// Binds `127.0.0.1:0` and serves on the current tokio runtime.
+    ///
+    /// Fails if called outside a tokio runtime or if the socket cannot be
+    /// bound.
+    pub fn start(config: FakeConfig) -> io::Result<FakeOkta> {
+        let runtime = tokio::runtime::Handle::try_current()
+            .map_err(|e| io::Error::other(format!("FakeOkta::start needs a tokio runtime: {e}")))?;
+        let std_listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        std_listener.set_nonblocking(true)?;
+        let addr = std_listener.local_addr()?;
+        let listener = {
+            let _guard = runtime.enter();
+            tokio::net::TcpListener::from_std(std_listener)?
+        };
+        let base_url = format!("http://{addr}");
+
+        let api_token = config
+            .api_token
+            .clone()
+            .unwrap_or_else(|| model::secret("00"));
+        let identity_source_id = config
+            .identity_source_id
+            .clone()
+            .unwrap_or_else(model::identity_source_id);
+        let mut auth = auth::Auth::new(
+            config.manage_scope_grants_read,
+            config.access_token_lifetime,
+        );
+        auth.add_api_token(api_token.clone());
+        let mut state = state::State::new(&config);
+        state.add_source(identity_source_id.clone());
+        let inner = Inner {
+            clock_offset: Duration::ZERO,
+            state,
+            auth,
+            rate: ratelimit::RateLimiter::new(
+                config.rate_limit,
+                config.rate_window,
+                config.bucket_limits.clone(),
+            ),
+            faults: faults::Faults::default(),
+            log: log::RequestLog::new(config.request_log_capacity),
+            record_bodies: config.record_bodies,
+            max_upload_bytes: config.limits.max_upload_bytes,
+        };
+        let shared = Arc::new(Shared::new(inner, base_url));
+        let (stop, stopped) = oneshot::channel();
+        let task = runtime.spawn(http::serve(listener, Arc::clone(&shared), stopped));
+        Ok(FakeOkta {
+            shared,
+            addr,
+            api_token,
+            identity_source_id,
+            stop: Some(stop),
+            task: Some(task),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.shared.base_url
+    }
+
+    /// The socket address the fake listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// A valid SSWS API token (send it as `Authorization: SSWS <token>`).
+    pub fn api_token(&self) -> &str {
+        &self.api_token
+    }
+
+    /// The identity source registered at start (`0oa…`, 20 characters).
+    pub fn identity_source_id(&self) -> &str {
+        &self.identity_source_id
+    }
+
+    /// Registers another identity source with a random id and returns it.
+    pub fn register_identity_source(&self) -> String {
+        let mut inner = self.shared.lock();
+        loop {
+            let id = model::identity_source_id();
+            if inner.state.add_source(id.clone()) {
+                return id;
+            }
+        }
+    }
+
+    /// Registers an identity source with a given id; `false` if it exists.
+    pub fn register_identity_source_with_id(&self, id: impl Into<String>) -> bool {
+        self.shared.lock().state.add_source(id.into())
+    }
+
+    /// Accepts another SSWS API token.
+    pub fn register_api_token(&self, token: impl Into<String>) {
+        self.shared.lock().auth.add_api_token(token.into());
+    }
+
+    /// Stops accepting an API or bearer token (e.g. to test a revoked token).
+    pub fn revoke_token(&self, token: &str) {
+        self.shared.lock().auth.revoke(token);
+    }
+
+    /// Accepts `Authorization: Bearer <token>` with these scopes (e.g.
+    /// [`SCOPE_READ`], [`SCOPE_MANAGE`]); it never expires.
+    pub fn register_bearer_token(&self, token: impl Into<String>, scopes: &[&str]) {
+        self.shared
+            .lock()
+            .auth
+            .add_bearer(token.into(), scopes, None);
+    }
+
+    /// Creates a random bearer token with these scopes and returns it.
+    pub fn issue_bearer_token(&self, scopes: &[&str]) -> String {
+        let token = model::secret("fake-at.");
+        self.register_bearer_token(token.clone(), scopes);
+        token
+    }
+
+    /// Registers an OAuth 2.0 service app for `POST /oauth2/v1/token`.
+    pub fn register_oauth_client(&self, client: OAuthClient) {
+        self.shared.lock().auth.add_client(client);
+    }
+
+    /// How many requests `POST /oauth2/v1/token` received (successful or not).
+    pub fn token_requests(&self) -> usize {
+        self.shared.lock().auth.token_requests()
+    }
+
+    /// Programs a fault; rules apply in the order they were injected.
+    pub fn inject(&self, fault: Fault) {
+        self.shared.lock().faults.push(fault);
+    }
+
+    /// Removes every fault rule that has not run out yet.
+    pub fn clear_faults(&self) {
+        self.shared.lock().faults.clear();
+    }
+
+    /// How many fault rules are still armed.
+    pub fn pending_faults(&self) -> usize {
+        self.shared.lock().faults.pending()
+    }
+
+    /// Makes the next `n` triggered imports end in `ERROR` (nothing applied).
+    pub fn fail_next_imports(&self, n: u32) {
+        self.shared.lock().state.fail_next_imports(n);
+    }
+
+    /// Changes how imports end from now on (unless [`fail_next_imports`](Self::fail_next_imports) applies).
+    pub fn set_import_outcome(&self, outcome: ImportOutcome) {
+        self.shared.lock().state.set_default_outcome(outcome);
+    }
+
+    /// Moves the fake's clock forward: cool-downs, processing delays,
+    /// expiry, rate-limit windows, token lifetimes and the `Date` header all
+    /// follow it.
+    pub fn advance_clock(&self, by: Duration) {
+        self.shared.lock().clock_offset += by;
+    }
+
+    /// The fake's current time.
+    pub fn now(&self) -> SystemTime {
+        self.shared.lock().now()
+    }
+
+    /// The users an identity source holds after its processed imports,
+    /// ordered by `externalId` (empty for an unknown source).
+    pub fn users(&self, identity_source_id: &str) -> Vec<FakeUser> {
+        let mut inner = self.shared.lock();
+        let now = inner.now();
+        inner.state.advance(now);
+        inner.state.users(identity_source_id)
+    }
+
+    /// One user of an identity source, if it holds it.
+    pub fn user(&self, identity_source_id: &str, external_id: &str) -> Option<FakeUser> {
+        let mut inner = self.shared.lock();
+        let now = inner.now();
+        inner.state.advance(now);
+        inner.state.user(identity_source_id, external_id)
+    }
+
+    /// Puts a user into an identity source directly, as if imported before
+    /// (to test deactivation); `false` for an unknown source.
+    pub fn insert_user(&self, identity_source_id: &str, user: FakeUser) -> bool {
+        self.shared.lock().state.put_user(identity_source_id, user)
+    }
+
+    /// All sessions of an identity source in creation order, whatever their
+    /// status.
+    pub fn sessions(&self, identity_source_id: &str) -> Vec<FakeSession> {
+        let mut inner = self.shared.lock();
+        let now = inner.now();
+        inner.state.advance(now);
+        inner.state.sessions(identity_source_id)
+    }
+
+    /// One session of an identity source.
+    pub fn session(&self, identity_source_id: &str, session_id: &str) -> Option<FakeSession> {
+        self.sessions(identity_source_id)
+            .into_iter()
+            .find(|s| s.id == session_id)
+    }
+
+    /// The requests received so far (up to the configured log capacity),
+    /// in arrival order.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.lock().log.all()
+    }
+
+    /// How many requests arrived in all, including those evicted from the log.
+    pub fn request_count(&self) -> u64 {
+        self.shared.lock().log.total()
+    }
+
+    /// Empties the request log (the total count keeps running).
+    pub fn clear_requests(&self) {
+        self.shared.lock().log.clear();
+    }
+
+    /// Stops serving, closes open connections and waits until the listener
+    /// is released.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for FakeOkta {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
