@@ -107,15 +107,14 @@ async fn forbidden_with_insufficient_scope_and_ssws_invalid_token() {
 /// client assertion; the API accepts tokens for which `accept` is true.
 struct OAuthOrg {
     server: TestServer,
-    assertions: Arc<
-        Mutex<
-            Vec<(
-                BTreeMap<String, String>,
-                jsonwebtoken::TokenData<serde_json::Value>,
-            )>,
-        >,
-    >,
+    assertions: Arc<Mutex<Vec<Assertion>>>,
 }
+
+/// The token request's form fields and its verified client assertion.
+type Assertion = (
+    BTreeMap<String, String>,
+    jsonwebtoken::TokenData<serde_json::Value>,
+);
 
 impl OAuthOrg {
     async fn start(

@@ -20,7 +20,7 @@ const ASSERTION_LIFETIME: Duration = Duration::from_secs(300);
 pub(crate) enum AuthSpec {
     Ssws(SecretString),
     Bearer(SecretString),
-    PrivateKey(PrivateKeyAuth),
+    PrivateKey(Box<PrivateKeyAuth>),
 }
 
 impl fmt::Debug for AuthSpec {
@@ -265,12 +265,14 @@ impl PrivateKeyAuth {
         tracing::debug!(status = status.as_u16(), "token endpoint answered");
         if !status.is_success() {
             let parsed: OAuthErrorBody = serde_json::from_slice(&body).unwrap_or_default();
-            let mut challenge = AuthChallenge::default();
-            challenge.error = parsed.error;
-            challenge.error_description = parsed.error_description.or_else(|| {
-                let e = excerpt(&body);
-                (!e.is_empty()).then_some(e)
-            });
+            let challenge = AuthChallenge {
+                error: parsed.error,
+                error_description: parsed.error_description.or_else(|| {
+                    let e = excerpt(&body);
+                    (!e.is_empty()).then_some(e)
+                }),
+                ..AuthChallenge::default()
+            };
             return Err(Error::Auth(Box::new(AuthError {
                 status: Some(status),
                 challenge,

@@ -659,14 +659,14 @@ impl ClientBuilder {
         if scopes.is_empty() {
             return None;
         }
-        Some(AuthSpec::PrivateKey(PrivateKeyAuth::new(
+        Some(AuthSpec::PrivateKey(Box::new(PrivateKeyAuth::new(
             client_id,
             scopes,
             key,
             kid,
             base_url,
             self.token_refresh_margin.unwrap_or(Duration::from_secs(60)),
-        )))
+        ))))
     }
 }
 
