@@ -21,20 +21,28 @@ where
     };
     let typed: T = match serde_json::from_value(original.clone()) {
         Ok(t) => t,
-        Err(e) => panic!("example {pointer} does not deserialize as {}: {e}", std::any::type_name::<T>()),
+        Err(e) => panic!(
+            "example {pointer} does not deserialize as {}: {e}",
+            std::any::type_name::<T>()
+        ),
     };
     let back = match serde_json::to_value(&typed) {
         Ok(v) => v,
         Err(e) => panic!("example {pointer} does not serialize back: {e}"),
     };
     if let Some(path) = first_difference(&original, &back, String::new()) {
-        panic!("example {pointer} changes in a round trip at `{path}`:\n  spec: {original}\n  back: {back}");
+        panic!(
+            "example {pointer} changes in a round trip at `{path}`:\n  spec: {original}\n  back: {back}"
+        );
     }
     let again: T = match serde_json::from_value(back) {
         Ok(t) => t,
         Err(e) => panic!("example {pointer} does not deserialize after a round trip: {e}"),
     };
-    assert_eq!(typed, again, "example {pointer} is not stable in a second round trip");
+    assert_eq!(
+        typed, again,
+        "example {pointer} is not stable in a second round trip"
+    );
 }
 
 /// The first place where `a` and `b` differ, as a JSON-pointer-like path.
@@ -44,9 +52,13 @@ fn first_difference(a: &Value, b: &Value, path: String) -> Option<String> {
             for key in x.keys().chain(y.keys()) {
                 let sub = format!("{path}/{key}");
                 match (x.get(key), y.get(key)) {
-                    (Some(p), Some(q)) => first_difference(p, q, sub)?,
+                    (Some(p), Some(q)) => {
+                        if let Some(d) = first_difference(p, q, sub) {
+                            return Some(d);
+                        }
+                    }
                     _ => return Some(sub),
-                };
+                }
             }
             None
         }
@@ -70,7 +82,11 @@ fn first_difference(a: &Value, b: &Value, path: String) -> Option<String> {
         }
         (Value::Number(x), Value::Number(y)) if x != y => {
             // 1 and 1.0 are the same number.
-            if x.as_f64() == y.as_f64() { None } else { Some(path) }
+            if x.as_f64() == y.as_f64() {
+                None
+            } else {
+                Some(path)
+            }
         }
         _ if a == b => None,
         _ => Some(path),
@@ -86,7 +102,10 @@ mod tests {
     fn differences() {
         let same = [
             (json!({"a": 1}), json!({"a": 1})),
-            (json!({"t": "2022-04-04T15:56:05.000Z"}), json!({"t": "2022-04-04T15:56:05Z"})),
+            (
+                json!({"t": "2022-04-04T15:56:05.000Z"}),
+                json!({"t": "2022-04-04T15:56:05Z"}),
+            ),
             (json!([1.0]), json!([1])),
         ];
         for (a, b) in same {
@@ -96,12 +115,24 @@ mod tests {
             (json!({"a": 1}), json!({"a": 2}), "/a"),
             (json!({"a": 1}), json!({}), "/a"),
             (json!({}), json!({"b": null}), "/b"),
-            (json!({"t": "2022-04-04T15:56:05Z"}), json!({"t": "2022-04-04T15:56:06Z"}), "/t"),
+            (
+                json!({"t": "2022-04-04T15:56:05Z"}),
+                json!({"t": "2022-04-04T15:56:06Z"}),
+                "/t",
+            ),
             (json!([1, 2]), json!([1]), ""),
-            (json!({"x": [{"y": "a"}]}), json!({"x": [{"y": "b"}]}), "/x/0/y"),
+            (
+                json!({"x": [{"y": "a"}]}),
+                json!({"x": [{"y": "b"}]}),
+                "/x/0/y",
+            ),
         ];
         for (a, b, at) in differ {
-            assert_eq!(first_difference(&a, &b, String::new()).as_deref(), Some(at), "{a} vs {b}");
+            assert_eq!(
+                first_difference(&a, &b, String::new()).as_deref(),
+                Some(at),
+                "{a} vs {b}"
+            );
         }
     }
 }

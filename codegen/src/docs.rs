@@ -1,0 +1,206 @@
+//! Spec prose → rustdoc lines that render well and never compile as doctests.
+
+/// Clean one block of Markdown from the spec into doc lines:
+/// - fenced code blocks without a language become ```` ```text ```` (and any
+///   fence that is not plainly Rust is tagged `text`), so rustdoc never tries to
+///   compile spec snippets;
+/// - indentation outside fences is removed (four spaces would otherwise start
+///   an indented code block, which rustdoc compiles as a doctest);
+/// - bare URLs become `<url>` autolinks;
+/// - brackets that are not a Markdown link are escaped, so they are not read
+///   as broken intra-doc links.
+pub fn clean(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut in_fence = false;
+    // Width of the current list item's marker, so continuation lines are
+    // indented under it instead of being lazy continuations.
+    let mut list_indent: Option<usize> = None;
+    for raw in text.lines() {
+        let line = raw.trim_end();
+        let trimmed = line.trim_start();
+        if let Some(lang) = trimmed.strip_prefix("```") {
+            if in_fence {
+                out.push(String::from("```"));
+            } else {
+                let lang = lang.trim();
+                let tag = if lang.is_empty() || lang != "rust" {
+                    "text"
+                } else {
+                    "ignore"
+                };
+                out.push(format!("```{tag}"));
+            }
+            in_fence = !in_fence;
+            continue;
+        }
+        if in_fence {
+            out.push(line.to_string());
+            continue;
+        }
+        if trimmed.is_empty() {
+            list_indent = None;
+            out.push(String::new());
+            continue;
+        }
+        if let Some(width) = list_marker(trimmed) {
+            list_indent = Some(width);
+            out.push(inline(trimmed));
+        } else if let Some(width) = list_indent {
+            out.push(format!("{}{}", " ".repeat(width), inline(trimmed)));
+        } else {
+            out.push(inline(trimmed));
+        }
+    }
+    // No trailing blank lines.
+    while out.last().is_some_and(|l| l.is_empty()) {
+        out.pop();
+    }
+    if in_fence {
+        out.push(String::from("```"));
+    }
+    out
+}
+
+/// `- `, `* `, `+ ` or `12. ` at the start of a line: the marker's width.
+fn list_marker(line: &str) -> Option<usize> {
+    if line.starts_with("- ") || line.starts_with("* ") || line.starts_with("+ ") {
+        return Some(2);
+    }
+    let digits = line.chars().take_while(char::is_ascii_digit).count();
+    if digits > 0 && line[digits..].starts_with(". ") {
+        return Some(digits + 2);
+    }
+    None
+}
+
+fn inline(line: &str) -> String {
+    let mut out = String::with_capacity(line.len() + 8);
+    let chars: Vec<char> = line.chars().collect();
+    let mut i = 0;
+    let mut in_code = false;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '`' {
+            in_code = !in_code;
+            out.push(c);
+            i += 1;
+            continue;
+        }
+        if in_code {
+            out.push(c);
+            i += 1;
+            continue;
+        }
+        // Bare URL → <url>, unless already inside (...) of a link or <...>.
+        if starts_with_at(&chars, i, "http://") || starts_with_at(&chars, i, "https://") {
+            let prev = if i > 0 { chars[i - 1] } else { ' ' };
+            let end = url_end(&chars, i);
+            let url: String = chars[i..end].iter().collect();
+            if prev == '(' || prev == '<' || prev == '"' || prev == '\'' || prev == '=' {
+                out.push_str(&url);
+            } else {
+                out.push('<');
+                out.push_str(&url);
+                out.push('>');
+            }
+            i = end;
+            continue;
+        }
+        if c == '[' {
+            if let Some(close) = matching_bracket(&chars, i)
+                && chars.get(close + 1) == Some(&'(')
+            {
+                out.push(c);
+                i += 1;
+                continue;
+            }
+            out.push_str("\\[");
+            i += 1;
+            continue;
+        }
+        if c == ']' {
+            // Closing bracket of a real link stays; an unmatched one is escaped.
+            if chars.get(i + 1) == Some(&'(') {
+                out.push(c);
+            } else {
+                out.push_str("\\]");
+            }
+            i += 1;
+            continue;
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
+}
+
+fn starts_with_at(chars: &[char], i: usize, pat: &str) -> bool {
+    let pat: Vec<char> = pat.chars().collect();
+    chars.get(i..i + pat.len()) == Some(&pat[..])
+}
+
+fn url_end(chars: &[char], start: usize) -> usize {
+    let mut end = start;
+    while end < chars.len()
+        && !chars[end].is_whitespace()
+        && !matches!(chars[end], ')' | '>' | '"' | '\'' | '`')
+    {
+        end += 1;
+    }
+    // Trailing punctuation is sentence punctuation, not part of the URL.
+    while end > start && matches!(chars[end - 1], '.' | ',' | ';' | ':') {
+        end -= 1;
+    }
+    end
+}
+
+fn matching_bracket(chars: &[char], open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    for (k, c) in chars.iter().enumerate().skip(open) {
+        match c {
+            '[' => depth += 1,
+            ']' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return Some(k);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clean;
+
+    #[test]
+    fn table() {
+        let cases: &[(&str, &[&str])] = &[
+            ("plain text", &["plain text"]),
+            ("see https://okta.com/x.", &["see <https://okta.com/x>."]),
+            (
+                "a [link](https://okta.com) here",
+                &["a [link](https://okta.com) here"],
+            ),
+            ("array [x] and x[0]", &["array \\[x\\] and x\\[0\\]"]),
+            ("```\nlet x = 1;\n```", &["```text", "let x = 1;", "```"]),
+            ("```json\n{}\n```", &["```text", "{}", "```"]),
+            ("    indented code", &["indented code"]),
+            ("`[code]` stays", &["`[code]` stays"]),
+            ("unclosed ```\nfence", &["unclosed ```", "fence"]),
+            ("- item\nmore\n\nafter", &["- item", "  more", "", "after"]),
+            ("1. one\ntwo", &["1. one", "   two"]),
+            ("text\n\n", &["text"]),
+        ];
+        for (input, want) in cases {
+            assert_eq!(clean(input), *want, "clean({input:?})");
+        }
+    }
+
+    #[test]
+    fn open_fence_is_closed() {
+        assert_eq!(clean("```\ncode"), ["```text", "code", "```"]);
+    }
+}

@@ -1,0 +1,89 @@
+//! Emit: [`ir::Api`] → token streams, one per generated file. Never sees
+//! openapiv3 types. Generated code names everything by absolute path
+//! (`::std::option::Option`, `crate::runtime::…`), so a spec type called
+//! `Option`, `Box` or `String` cannot collide.
+
+mod examples;
+mod models;
+mod operations;
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use crate::ir::{Api, Docs, TypeRef};
+
+/// The files of `src/generated/`, as (file name, tokens), in a fixed order.
+pub fn emit(api: &Api) -> Vec<(&'static str, TokenStream)> {
+    let examples_mod = if api.examples.is_empty() {
+        quote! {}
+    } else {
+        quote! {
+            #[cfg(test)]
+            mod examples;
+        }
+    };
+    let module = quote! {
+        pub mod models;
+        mod operations;
+        #examples_mod
+    };
+    let mut files = vec![
+        ("mod.rs", module),
+        ("models.rs", models::emit(api)),
+        ("operations.rs", operations::emit(api)),
+    ];
+    if !api.examples.is_empty() {
+        files.push(("examples.rs", examples::emit(api)));
+    }
+    files
+}
+
+/// `#[doc = " line"]` attributes, one per line (prettyplease prints `///`).
+pub(crate) fn doc_attrs(docs: &Docs) -> TokenStream {
+    let lines = docs.iter().map(|l| {
+        let l = if l.is_empty() {
+            String::new()
+        } else {
+            format!(" {l}")
+        };
+        quote! { #[doc = #l] }
+    });
+    quote! { #(#lines)* }
+}
+
+/// Where a named type lives, seen from the emitting module.
+#[derive(Clone, Copy)]
+pub(crate) enum Scope {
+    /// Inside `models`: bare names.
+    Models,
+    /// Elsewhere: `crate::models::Name`.
+    Crate,
+}
+
+pub(crate) fn ty(t: &TypeRef, scope: Scope) -> TokenStream {
+    match t {
+        TypeRef::String | TypeRef::Bytes => quote!(::std::string::String),
+        TypeRef::Bool => quote!(bool),
+        TypeRef::I32 => quote!(i32),
+        TypeRef::I64 => quote!(i64),
+        TypeRef::F64 => quote!(f64),
+        TypeRef::DateTime => quote!(::chrono::DateTime<::chrono::Utc>),
+        TypeRef::Date => quote!(::chrono::NaiveDate),
+        TypeRef::Json => quote!(::serde_json::Value),
+        TypeRef::Named(n) => {
+            let id = format_ident!("{}", n);
+            match scope {
+                Scope::Models => quote!(#id),
+                Scope::Crate => quote!(crate::models::#id),
+            }
+        }
+        TypeRef::Vec(inner) => {
+            let inner = ty(inner, scope);
+            quote!(::std::vec::Vec<#inner>)
+        }
+        TypeRef::Map(inner) => {
+            let inner = ty(inner, scope);
+            quote!(::std::collections::BTreeMap<::std::string::String, #inner>)
+        }
+    }
+}

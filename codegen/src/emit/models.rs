@@ -1,0 +1,297 @@
+//! Models: structs, forward-compatible string enums, unions and aliases.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::{Scope, doc_attrs, ty};
+use crate::ir::{
+    Additional, Api, Field, Param, Presence, StringEnum, Struct, TypeDef, TypeKind, Union,
+};
+
+pub fn emit(api: &Api) -> TokenStream {
+    let types = api.types.iter().map(type_def);
+    let params = api.operations.iter().filter_map(|op| {
+        op.params_struct
+            .as_ref()
+            .map(|name| params_struct(name, &op.id, &op.optional_params))
+    });
+    quote! {
+        #(#types)*
+        #(#params)*
+    }
+}
+
+fn type_def(def: &TypeDef) -> TokenStream {
+    let docs = doc_attrs(&def.docs);
+    let name = format_ident!("{}", def.name);
+    match &def.kind {
+        TypeKind::Struct(s) => struct_def(&docs, &name, s),
+        TypeKind::Enum(e) => enum_def(&docs, &name, e),
+        TypeKind::Union(u) => union_def(&docs, &name, u),
+        TypeKind::Alias(t) => {
+            let t = ty(t, Scope::Models);
+            quote! {
+                #docs
+                pub type #name = #t;
+            }
+        }
+    }
+}
+
+fn field_def(f: &Field) -> TokenStream {
+    let docs = doc_attrs(&f.docs);
+    let name = format_ident!("{}", f.rust_name);
+    let mut inner = ty(&f.ty, Scope::Models);
+    if f.boxed {
+        inner = quote!(::std::boxed::Box<#inner>);
+    }
+    // `rename` only where the Rust name differs from the wire name.
+    let rename = (f.rust_name != f.wire_name).then(|| {
+        let wire = &f.wire_name;
+        quote!(rename = #wire)
+    });
+    let (field_ty, mut serde): (TokenStream, Vec<TokenStream>) = match f.presence {
+        Presence::Required => (inner, vec![]),
+        Presence::RequiredNullable => (quote!(::std::option::Option<#inner>), vec![]),
+        Presence::Optional => (
+            quote!(::std::option::Option<#inner>),
+            vec![
+                quote!(default),
+                quote!(skip_serializing_if = "::std::option::Option::is_none"),
+            ],
+        ),
+        Presence::OptionalNullable => (
+            quote!(crate::runtime::Nullable<#inner>),
+            vec![
+                quote!(default),
+                quote!(skip_serializing_if = "crate::runtime::Nullable::is_undefined"),
+            ],
+        ),
+    };
+    if let Some(r) = rename {
+        serde.insert(0, r);
+    }
+    let attr = if serde.is_empty() {
+        quote!()
+    } else {
+        quote!(#[serde(#(#serde),*)])
+    };
+    quote! {
+        #docs
+        #attr
+        pub #name: #field_ty,
+    }
+}
+
+fn struct_def(docs: &TokenStream, name: &proc_macro2::Ident, s: &Struct) -> TokenStream {
+    let fields = s.fields.iter().map(field_def);
+    let extra = match &s.additional {
+        Additional::Forbidden => quote!(),
+        Additional::Map(t) => {
+            let t = ty(t, Scope::Models);
+            quote! {
+                /// Properties the spec does not declare (custom attributes, fields
+                /// added to the API later), kept and sent as they are.
+                #[serde(flatten)]
+                pub additional_properties: ::std::collections::BTreeMap<::std::string::String, #t>,
+            }
+        }
+    };
+    let default = if s.derive_default {
+        quote!(Default,)
+    } else {
+        quote!()
+    };
+    quote! {
+        #docs
+        #[derive(Clone, Debug, PartialEq, #default ::serde::Serialize, ::serde::Deserialize)]
+        pub struct #name {
+            #(#fields)*
+            #extra
+        }
+    }
+}
+
+fn enum_def(docs: &TokenStream, name: &proc_macro2::Ident, e: &StringEnum) -> TokenStream {
+    let variants = e.variants.iter().map(|v| {
+        let d = doc_attrs(&v.docs);
+        let id = format_ident!("{}", v.rust_name);
+        let wire_doc = format!(" `{}`", v.wire);
+        let sep = if v.docs.is_empty() {
+            quote!()
+        } else {
+            quote!(#[doc = ""])
+        };
+        quote! { #[doc = #wire_doc] #sep #d #id, }
+    });
+    let to_str = e.variants.iter().map(|v| {
+        let id = format_ident!("{}", v.rust_name);
+        let wire = &v.wire;
+        quote! { Self::#id => #wire, }
+    });
+    let from_str = e.variants.iter().map(|v| {
+        let id = format_ident!("{}", v.rust_name);
+        let wire = &v.wire;
+        quote! { #wire => Self::#id, }
+    });
+    quote! {
+        #docs
+        ///
+        /// Forward compatible: a value the server adds later is kept in
+        /// `Unknown` and serialized back unchanged.
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum #name {
+            #(#variants)*
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+
+        impl #name {
+            /// The value as it appears on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(#to_str)*
+                    Self::Unknown(value) => value.as_str(),
+                }
+            }
+        }
+
+        impl ::std::convert::From<&str> for #name {
+            fn from(value: &str) -> Self {
+                match value {
+                    #(#from_str)*
+                    other => Self::Unknown(::std::string::ToString::to_string(other)),
+                }
+            }
+        }
+
+        impl ::std::fmt::Display for #name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                let value = <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
+                ::std::result::Result::Ok(Self::from(value.as_ref()))
+            }
+        }
+    }
+}
+
+fn union_def(docs: &TokenStream, name: &proc_macro2::Ident, u: &Union) -> TokenStream {
+    let variant_ty = |v: &crate::ir::UnionVariant| {
+        let t = ty(&v.ty, Scope::Models);
+        if v.boxed {
+            quote!(::std::boxed::Box<#t>)
+        } else {
+            t
+        }
+    };
+    let variants = u.variants.iter().map(|v| {
+        let id = format_ident!("{}", v.rust_name);
+        let t = variant_ty(v);
+        let doc = if v.tags.is_empty() {
+            quote!()
+        } else {
+            let text = format!(
+                " Selected by {}.",
+                v.tags
+                    .iter()
+                    .map(|t| format!("`{t}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            quote!(#[doc = #text])
+        };
+        quote! { #doc #id(#t), }
+    });
+    match &u.discriminator {
+        None => quote! {
+            #docs
+            #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+            #[serde(untagged)]
+            #[allow(clippy::large_enum_variant)]
+            pub enum #name {
+                #(#variants)*
+                /// A value that matches no variant, kept as sent.
+                Unknown(::serde_json::Value),
+            }
+        },
+        Some(prop) => {
+            let ser = u.variants.iter().map(|v| {
+                let id = format_ident!("{}", v.rust_name);
+                quote! { Self::#id(value) => ::serde::Serialize::serialize(value, serializer), }
+            });
+            let de = u.variants.iter().filter(|v| !v.tags.is_empty()).map(|v| {
+                let id = format_ident!("{}", v.rust_name);
+                let tags = &v.tags;
+                quote! {
+                    ::std::option::Option::Some(#(#tags)|*) => ::serde_json::from_value(value)
+                        .map(|v| Self::#id(::std::convert::From::from(v)))
+                        .map_err(::serde::de::Error::custom),
+                }
+            });
+            let text = format!(
+                " The variant is chosen by the `{prop}` property; an unknown value is kept in `Unknown`."
+            );
+            quote! {
+                #docs
+                ///
+                #[doc = #text]
+                #[derive(Clone, Debug, PartialEq)]
+                #[allow(clippy::large_enum_variant)]
+                pub enum #name {
+                    #(#variants)*
+                    /// A discriminator value this version of the crate does not know, kept as sent.
+                    Unknown(::serde_json::Value),
+                }
+
+                impl ::serde::Serialize for #name {
+                    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                        match self {
+                            #(#ser)*
+                            Self::Unknown(value) => ::serde::Serialize::serialize(value, serializer),
+                        }
+                    }
+                }
+
+                impl<'de> ::serde::Deserialize<'de> for #name {
+                    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(deserializer)?;
+                        let tag = value.get(#prop).and_then(::serde_json::Value::as_str).map(::std::string::ToString::to_string);
+                        match tag.as_deref() {
+                            #(#de)*
+                            _ => ::std::result::Result::Ok(Self::Unknown(value)),
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn params_struct(name: &str, op_id: &str, params: &[Param]) -> TokenStream {
+    let name = format_ident!("{}", name);
+    let doc = format!(" Optional parameters of `{op_id}`.");
+    let fields = params.iter().map(|p| {
+        let d = doc_attrs(&p.docs);
+        let id = format_ident!("{}", p.rust_name);
+        let t = ty(&p.ty, Scope::Models);
+        quote! { #d pub #id: ::std::option::Option<#t>, }
+    });
+    quote! {
+        #[doc = #doc]
+        #[derive(Clone, Debug, Default, PartialEq)]
+        pub struct #name {
+            #(#fields)*
+        }
+    }
+}

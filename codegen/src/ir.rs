@@ -1,0 +1,245 @@
+//! The intermediate representation: plain data lowered from the spec, with
+//! Rust names already chosen. `emit` turns it into tokens and never sees
+//! openapiv3 types. Everything is sorted by Rust name at the end of lowering.
+
+/// Documentation lines for an item (summary, blank line, description…).
+pub type Docs = Vec<String>;
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Api {
+    pub types: Vec<TypeDef>,
+    pub operations: Vec<Operation>,
+    /// Examples from the spec, checked by a generated test.
+    pub examples: Vec<Example>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypeDef {
+    pub name: String,
+    pub docs: Docs,
+    pub kind: TypeKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypeKind {
+    Struct(Struct),
+    Enum(StringEnum),
+    /// `pub type Name = Target;`
+    Alias(TypeRef),
+    /// A `oneOf` / `anyOf`: one variant per member.
+    Union(Union),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Struct {
+    pub fields: Vec<Field>,
+    /// Properties the schema does not declare.
+    pub additional: Additional,
+    /// Every field has a default value, so `Default` can be derived.
+    pub derive_default: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Additional {
+    /// `additionalProperties: false`: undeclared properties are dropped.
+    Forbidden,
+    /// Kept in a flattened `BTreeMap<String, T>`.
+    Map(TypeRef),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    pub rust_name: String,
+    pub wire_name: String,
+    pub ty: TypeRef,
+    pub presence: Presence,
+    /// Boxed to break a containment cycle.
+    pub boxed: bool,
+    pub docs: Docs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presence {
+    /// `T`
+    Required,
+    /// `Option<T>`, serialized as `null` when `None`.
+    RequiredNullable,
+    /// `Option<T>`, omitted when `None`.
+    Optional,
+    /// `Nullable<T>`: omitted, `null` or a value.
+    OptionalNullable,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StringEnum {
+    pub variants: Vec<Variant>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Variant {
+    pub rust_name: String,
+    pub wire: String,
+    pub docs: Docs,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Union {
+    /// `Some(property)` when members are told apart by a discriminator.
+    pub discriminator: Option<String>,
+    pub variants: Vec<UnionVariant>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnionVariant {
+    pub rust_name: String,
+    /// Discriminator values that select this variant (empty when untagged).
+    pub tags: Vec<String>,
+    pub ty: TypeRef,
+    /// Boxed to break a containment cycle.
+    pub boxed: bool,
+}
+
+/// A reference to a Rust type, as used in fields, parameters and bodies.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TypeRef {
+    String,
+    Bool,
+    I32,
+    I64,
+    F64,
+    DateTime,
+    Date,
+    /// Any JSON value (`serde_json::Value`).
+    Json,
+    /// Raw bytes (`format: binary`).
+    Bytes,
+    Named(String),
+    Vec(Box<TypeRef>),
+    Map(Box<TypeRef>),
+}
+
+impl TypeRef {
+    /// Whether `Default` exists for this type when it is required.
+    pub fn has_default(&self, enums_and_unions: &dyn Fn(&str) -> bool) -> bool {
+        match self {
+            TypeRef::Named(name) => !enums_and_unions(name),
+            TypeRef::DateTime | TypeRef::Date => false,
+            _ => true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Method {
+    Get,
+    Put,
+    Post,
+    Delete,
+    Options,
+    Head,
+    Patch,
+    Trace,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Put => "PUT",
+            Method::Post => "POST",
+            Method::Delete => "DELETE",
+            Method::Options => "OPTIONS",
+            Method::Head => "HEAD",
+            Method::Patch => "PATCH",
+            Method::Trace => "TRACE",
+        }
+    }
+
+    /// Idempotent by HTTP semantics (RFC 9110 §9.2.2).
+    pub fn is_idempotent(self) -> bool {
+        !matches!(self, Method::Post | Method::Patch)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamLocation {
+    Path,
+    Query,
+    Header,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Param {
+    pub rust_name: String,
+    pub wire_name: String,
+    pub location: ParamLocation,
+    pub ty: TypeRef,
+    pub required: bool,
+    pub docs: Docs,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum BodyKind {
+    Json(TypeRef),
+    /// Raw bytes. `Some` content type is fixed by the spec (`application/octet-stream`,
+    /// `text/plain`, …); `None` means the caller supplies it (`multipart/form-data`
+    /// needs a boundary).
+    Bytes {
+        content_type: Option<String>,
+    },
+    /// `application/x-www-form-urlencoded` from a serializable type.
+    Form(TypeRef),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Body {
+    pub kind: BodyKind,
+    pub required: bool,
+    pub docs: Docs,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Success {
+    /// No body (`204`, `202`, or a 2xx without content).
+    Empty,
+    Json(TypeRef),
+    Text,
+    Binary,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Operation {
+    /// `operationId` as in the spec.
+    pub id: String,
+    /// Method name: the `operationId` in snake_case.
+    pub rust_name: String,
+    pub method: Method,
+    /// Path template as in the spec.
+    pub path: String,
+    /// Path parameters, in the order they appear in the path.
+    pub path_params: Vec<Param>,
+    /// Required query and header parameters (positional arguments).
+    pub required_params: Vec<Param>,
+    /// Optional query and header parameters, collected in `params_struct`.
+    pub optional_params: Vec<Param>,
+    /// Name of the generated struct holding `optional_params`.
+    pub params_struct: Option<String>,
+    pub body: Option<Body>,
+    pub success: Success,
+    pub idempotent: bool,
+    pub scopes: Vec<String>,
+    /// Array response plus an `after` cursor: gets a `_stream` method.
+    pub paginated: bool,
+    pub docs: Docs,
+}
+
+/// A JSON example from the spec and the type it illustrates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Example {
+    /// A unique, stable Rust-friendly name for the generated test.
+    pub name: String,
+    pub pointer: String,
+    pub ty: TypeRef,
+    /// The example, as compact JSON.
+    pub json: String,
+}

@@ -1,0 +1,289 @@
+//! Examples from the spec: collected with the type they illustrate, checked
+//! against that type (a mismatch is a warning with the example's pointer),
+//! and emitted as round-trip tests.
+
+use std::collections::BTreeMap;
+
+use openapiv3::{MediaType, ReferenceOr};
+use serde_json::Value;
+
+use super::{Cx, resolve};
+use crate::diag::Pointer;
+use crate::ir::{Additional, Example, Presence, TypeDef, TypeKind, TypeRef};
+use crate::naming;
+
+impl<'a> Cx<'a> {
+    pub(super) fn collect_examples(
+        &mut self,
+        base: &str,
+        mt: &MediaType,
+        at: &Pointer,
+        ty: &TypeRef,
+    ) {
+        if let Some(v) = &mt.example {
+            self.push_example(base, "example", &at.push("example"), v.clone(), ty);
+        }
+        let spec = self.spec;
+        let components = spec.components.as_ref().map(|c| &c.examples);
+        let mut keys: Vec<(&String, &ReferenceOr<openapiv3::Example>)> =
+            mt.examples.iter().collect();
+        keys.sort_by(|a, b| a.0.cmp(b.0));
+        for (key, ex) in keys {
+            let ptr = at.push("examples").push(key);
+            let pointer = match ex {
+                ReferenceOr::Reference { reference } => Pointer::from_ref(reference),
+                ReferenceOr::Item(_) => ptr.clone(),
+            };
+            let Some(ex) = resolve(self, ex, "examples", components, &ptr) else {
+                continue;
+            };
+            if let Some(v) = &ex.value {
+                self.push_example(base, key, &pointer, v.clone(), ty);
+            }
+        }
+    }
+
+    fn push_example(&mut self, base: &str, key: &str, at: &Pointer, value: Value, ty: &TypeRef) {
+        // A shared component example is tested once per type it illustrates.
+        if self
+            .examples
+            .iter()
+            .any(|e| e.pointer == at.as_str() && &e.ty == ty)
+        {
+            return;
+        }
+        let wanted = match at.as_str().strip_prefix("#/components/examples/") {
+            Some(component) => naming::field_name(&format!("example_{component}")),
+            None => naming::field_name(&format!("{base}_{key}")),
+        };
+        let name = self.example_scope.claim(&wanted);
+        let json = value.to_string();
+        self.examples.push(Example {
+            name,
+            pointer: at.to_string(),
+            ty: ty.clone(),
+            json,
+        });
+    }
+
+    /// Keep the examples that match their types; warn about the others.
+    pub(super) fn check_examples(&mut self) -> Vec<Example> {
+        let examples = std::mem::take(&mut self.examples);
+        let mut kept = Vec::new();
+        for ex in examples {
+            let value: Value = match serde_json::from_str(&ex.json) {
+                Ok(v) => v,
+                Err(_) => continue,
+            };
+            match check(&self.types, &ex.ty, &value, "") {
+                Ok(()) => kept.push(ex),
+                Err(why) => self.diags.warning(
+                    &Pointer::from_ref(&ex.pointer),
+                    format!(
+                        "example does not match its schema ({why}); it is not turned into a test"
+                    ),
+                ),
+            }
+        }
+        kept
+    }
+}
+
+/// Whether `value` deserializes as `ty`; `Err` says where it does not.
+fn check(
+    types: &BTreeMap<String, TypeDef>,
+    ty: &TypeRef,
+    value: &Value,
+    path: &str,
+) -> Result<(), String> {
+    let here = || {
+        if path.is_empty() {
+            String::from("at the top level")
+        } else {
+            format!("at `{path}`")
+        }
+    };
+    let fail = |want: &str| Err(format!("expected {want} {}, found {}", here(), kind(value)));
+    match ty {
+        TypeRef::Json => Ok(()),
+        TypeRef::String | TypeRef::Date | TypeRef::Bytes => {
+            if value.is_string() {
+                Ok(())
+            } else {
+                fail("a string")
+            }
+        }
+        TypeRef::DateTime => match value.as_str() {
+            Some(s) if looks_like_rfc3339(s) => Ok(()),
+            Some(_) => Err(format!("expected an RFC 3339 date-time {}", here())),
+            None => fail("a date-time string"),
+        },
+        TypeRef::Bool => {
+            if value.is_boolean() {
+                Ok(())
+            } else {
+                fail("a boolean")
+            }
+        }
+        TypeRef::I32 | TypeRef::I64 => {
+            if value.is_i64() || value.is_u64() {
+                Ok(())
+            } else {
+                fail("an integer")
+            }
+        }
+        TypeRef::F64 => {
+            if value.is_number() {
+                Ok(())
+            } else {
+                fail("a number")
+            }
+        }
+        TypeRef::Vec(item) => match value.as_array() {
+            Some(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    check(types, item, v, &format!("{path}/{i}"))?;
+                }
+                Ok(())
+            }
+            None => fail("an array"),
+        },
+        TypeRef::Map(item) => match value.as_object() {
+            Some(map) => {
+                for (k, v) in map {
+                    check(types, item, v, &format!("{path}/{k}"))?;
+                }
+                Ok(())
+            }
+            None => fail("an object"),
+        },
+        TypeRef::Named(name) => {
+            let Some(def) = types.get(name) else {
+                return Ok(());
+            };
+            match &def.kind {
+                TypeKind::Alias(t) => check(types, t, value, path),
+                TypeKind::Enum(_) => {
+                    if value.is_string() {
+                        Ok(())
+                    } else {
+                        fail("a string")
+                    }
+                }
+                TypeKind::Union(u) => {
+                    if u.variants
+                        .iter()
+                        .any(|v| check(types, &v.ty, value, path).is_ok())
+                    {
+                        Ok(())
+                    } else {
+                        fail(&format!("one of the variants of `{name}`"))
+                    }
+                }
+                TypeKind::Struct(s) => {
+                    let Some(map) = value.as_object() else {
+                        return fail("an object");
+                    };
+                    for f in &s.fields {
+                        let sub = format!("{path}/{}", f.wire_name);
+                        match (map.get(&f.wire_name), f.presence) {
+                            (None, Presence::Required) => {
+                                return Err(format!(
+                                    "missing required property `{}` {}",
+                                    f.wire_name,
+                                    here()
+                                ));
+                            }
+                            (None, _) => {}
+                            (Some(Value::Null), Presence::Required | Presence::Optional) => {
+                                return Err(format!("null for non-nullable property {}", sub));
+                            }
+                            (Some(Value::Null), _) => {}
+                            (Some(v), _) => check(types, &f.ty, v, &sub)?,
+                        }
+                    }
+                    if let Additional::Map(t) = &s.additional {
+                        for (k, v) in map {
+                            if !s.fields.iter().any(|f| &f.wire_name == k) {
+                                check(types, t, v, &format!("{path}/{k}"))?;
+                            }
+                        }
+                    }
+                    Ok(())
+                }
+            }
+        }
+    }
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// A structural RFC 3339 check (`YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`).
+fn looks_like_rfc3339(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() < 20 {
+        return false;
+    }
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    if !(digits(0..4) && b[4] == b'-' && digits(5..7) && b[7] == b'-' && digits(8..10)) {
+        return false;
+    }
+    if !(matches!(b[10], b'T' | b't' | b' ')
+        && digits(11..13)
+        && b[13] == b':'
+        && digits(14..16)
+        && b[16] == b':'
+        && digits(17..19))
+    {
+        return false;
+    }
+    let mut i = 19;
+    if b[i] == b'.' {
+        i += 1;
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == start {
+            return false;
+        }
+    }
+    match &b[i..] {
+        [b'Z' | b'z'] => true,
+        [b'+' | b'-', h1, h2, b':', m1, m2] => [h1, h2, m1, m2].iter().all(|c| c.is_ascii_digit()),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::looks_like_rfc3339;
+
+    #[test]
+    fn rfc3339() {
+        for ok in [
+            "2022-04-04T15:56:05.000Z",
+            "2022-04-04T15:56:05Z",
+            "2022-04-04T15:56:05+02:00",
+        ] {
+            assert!(looks_like_rfc3339(ok), "{ok}");
+        }
+        for bad in [
+            "2022-04-04",
+            "2022-04-04T15:56:05",
+            "yesterday",
+            "2022-04-04T15:56:05.Z",
+        ] {
+            assert!(!looks_like_rfc3339(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,161 @@
+//! Lower: `openapiv3::OpenAPI` → [`ir::Api`], collecting every diagnostic.
+//!
+//! One function per spec construct lives in the submodules: `schema`
+//! (schemas and the type namespace), `operation` (paths, parameters, bodies,
+//! responses), `example` (examples checked against the lowered types) and
+//! `finish` (cycle breaking, `Default` derivation, sorting).
+
+mod example;
+mod finish;
+mod operation;
+mod schema;
+
+use std::collections::BTreeMap;
+
+use openapiv3::{OpenAPI, ReferenceOr};
+
+use crate::diag::{Diagnostic, Diagnostics, Pointer};
+use crate::ir::{Api, Example, Operation, TypeDef};
+use crate::naming::Scope;
+
+/// Lower a loaded spec. Returns the IR and all diagnostics (warnings and
+/// errors); the IR is only meaningful when no diagnostic is an error.
+pub fn lower(file: &str, spec: &OpenAPI) -> (Api, Vec<Diagnostic>) {
+    let mut cx = Cx::new(file, spec);
+    cx.name_components();
+    cx.lower_components();
+    cx.lower_operations();
+    let api = cx.finish();
+    (api, cx.diags.into_sorted())
+}
+
+/// The lowering context: the spec, the diagnostics and the type namespace.
+pub(crate) struct Cx<'a> {
+    spec: &'a OpenAPI,
+    diags: Diagnostics,
+    /// Every Rust type name handed out (components, inline types, params structs).
+    type_scope: Scope,
+    /// Who claimed which type name, for collision messages.
+    claimed_by: BTreeMap<String, Pointer>,
+    /// Component schema key → Rust type name.
+    component_names: BTreeMap<String, String>,
+    /// Type definitions by Rust name.
+    types: BTreeMap<String, TypeDef>,
+    operations: Vec<Operation>,
+    examples: Vec<Example>,
+    example_scope: Scope,
+}
+
+impl<'a> Cx<'a> {
+    fn new(file: &str, spec: &'a OpenAPI) -> Self {
+        Cx {
+            spec,
+            diags: Diagnostics::new(file),
+            type_scope: Scope::new(),
+            claimed_by: BTreeMap::new(),
+            component_names: BTreeMap::new(),
+            types: BTreeMap::new(),
+            operations: Vec::new(),
+            examples: Vec::new(),
+            example_scope: Scope::new(),
+        }
+    }
+
+    /// Claim a type name for the item at `pointer`, warning when it had to
+    /// be renamed because another item took it first.
+    fn claim_type_name(&mut self, wanted: &str, pointer: &Pointer) -> String {
+        let wanted = if wanted.is_empty() { "Unnamed" } else { wanted };
+        let got = self.type_scope.claim(wanted);
+        if got != wanted {
+            let other = self
+                .claimed_by
+                .get(wanted)
+                .map(|p| p.to_string())
+                .unwrap_or_default();
+            self.diags.warning(
+                pointer,
+                format!(
+                    "Rust type name `{wanted}` is already used by {other}; this one is named `{got}`"
+                ),
+            );
+        }
+        self.claimed_by.insert(got.clone(), pointer.clone());
+        got
+    }
+
+    /// Resolve a local `$ref` of the given component kind (`schemas`,
+    /// `parameters`, …) to its key, reporting a dangling or external
+    /// reference at `at`.
+    fn ref_key(&mut self, reference: &str, kind: &str, at: &Pointer) -> Option<String> {
+        let prefix = format!("#/components/{kind}/");
+        let Some(key) = reference.strip_prefix(&prefix) else {
+            if !reference.starts_with('#') {
+                self.diags.error(
+                    at,
+                    format!("`$ref: {reference}` points into another file; only local references (`#/components/{kind}/…`) are supported. Copy the target into this spec"),
+                );
+            } else {
+                self.diags.error(
+                    at,
+                    format!("`$ref: {reference}` must point to `#/components/{kind}/…` here"),
+                );
+            }
+            return None;
+        };
+        let key = key.replace("~1", "/").replace("~0", "~");
+        Some(key)
+    }
+
+    fn dangling(&mut self, reference: &str, at: &Pointer) {
+        self.diags.error(
+            at,
+            format!("`$ref: {reference}` does not resolve: no such component"),
+        );
+    }
+}
+
+/// Resolve a `ReferenceOr<T>` among the components of one kind, following
+/// chains of references (with a bound, so a reference cycle cannot hang).
+fn resolve<'s, T>(
+    cx: &mut Cx<'_>,
+    item: &'s ReferenceOr<T>,
+    kind: &str,
+    map: Option<&'s indexmap::IndexMap<String, ReferenceOr<T>>>,
+    at: &Pointer,
+) -> Option<&'s T> {
+    let mut current = item;
+    for _ in 0..32 {
+        match current {
+            ReferenceOr::Item(t) => return Some(t),
+            ReferenceOr::Reference { reference } => {
+                let key = cx.ref_key(reference, kind, at)?;
+                match map.and_then(|m| m.get(&key)) {
+                    Some(next) => current = next,
+                    None => {
+                        cx.dangling(reference, at);
+                        return None;
+                    }
+                }
+            }
+        }
+    }
+    cx.diags
+        .error(at, format!("reference cycle among `#/components/{kind}`"));
+    None
+}
+
+/// Turn spec prose into rustdoc lines: summary, blank, description.
+fn docs(summary: Option<&str>, description: Option<&str>) -> Vec<String> {
+    let mut out = Vec::new();
+    for text in [summary, description].into_iter().flatten() {
+        let text = text.trim();
+        if text.is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push(String::new());
+        }
+        out.extend(crate::docs::clean(text));
+    }
+    out
+}

@@ -1,0 +1,613 @@
+//! Paths and operations → [`ir::Operation`]s.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use openapiv3::{
+    MediaType, Operation as SpecOperation, Parameter, ParameterSchemaOrContent, PathItem,
+    ReferenceOr, RequestBody, Response, SecurityScheme, StatusCode,
+};
+
+use super::{Cx, docs, resolve};
+use crate::diag::Pointer;
+use crate::ir::{Body, BodyKind, Method, Operation, Param, ParamLocation, Success, TypeRef};
+use crate::naming::{self, Scope};
+
+/// Methods the runtime's `Client` defines itself; a generated operation with
+/// one of these names is renamed.
+const RESERVED_METHODS: &[&str] = &[
+    "builder", "call", "clone", "from_env", "new", "fmt", "org_url",
+];
+
+/// Header parameters OpenAPI says to ignore (the runtime owns them).
+const IGNORED_HEADERS: &[&str] = &["accept", "authorization", "content-type"];
+
+/// A path template split into literal text and `{parameter}` names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathPart {
+    Literal(String),
+    Parameter(String),
+}
+
+/// Parse `/a/{b}/c` into parts; `Err` explains a malformed template.
+pub fn parse_path(path: &str) -> Result<Vec<PathPart>, String> {
+    let mut parts = Vec::new();
+    let mut rest = path;
+    while let Some(open) = rest.find('{') {
+        if let Some(close) = rest[..open].find('}') {
+            return Err(format!(
+                "unbalanced `}}` at byte {}",
+                path.len() - rest.len() + close
+            ));
+        }
+        if open > 0 {
+            parts.push(PathPart::Literal(rest[..open].to_string()));
+        }
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else {
+            return Err(String::from("`{` without a closing `}`"));
+        };
+        let name = &after[..close];
+        if name.is_empty() || name.contains('{') {
+            return Err(format!("malformed parameter `{{{name}}}`"));
+        }
+        parts.push(PathPart::Parameter(name.to_string()));
+        rest = &after[close + 1..];
+    }
+    if rest.contains('}') {
+        return Err(String::from("unbalanced `}`"));
+    }
+    if !rest.is_empty() {
+        parts.push(PathPart::Literal(rest.to_string()));
+    }
+    Ok(parts)
+}
+
+impl<'a> Cx<'a> {
+    pub(super) fn lower_operations(&mut self) {
+        let mut paths: Vec<(&String, &ReferenceOr<PathItem>)> =
+            self.spec.paths.paths.iter().collect();
+        paths.sort_by(|a, b| a.0.cmp(b.0));
+        let base = Pointer::root().push("paths");
+        let mut ids: BTreeMap<String, Pointer> = BTreeMap::new();
+        let mut method_scope = Scope::new();
+        for reserved in RESERVED_METHODS {
+            method_scope.claim(reserved);
+        }
+        // First pass: operation ids, so method names do not depend on order.
+        let mut ops: Vec<(
+            String,
+            Pointer,
+            &'a str,
+            Method,
+            &'a PathItem,
+            &'a SpecOperation,
+        )> = Vec::new();
+        let spec: &'a openapiv3::OpenAPI = self.spec;
+        let mut sorted: Vec<(&'a String, &'a ReferenceOr<PathItem>)> =
+            spec.paths.paths.iter().collect();
+        sorted.sort_by(|a, b| a.0.cmp(b.0));
+        let _ = &mut paths;
+        for (path, item) in sorted {
+            let ptr = base.push(path);
+            let item = match item {
+                ReferenceOr::Item(i) => i,
+                ReferenceOr::Reference { reference } => {
+                    self.diags.error(
+                        &ptr,
+                        format!(
+                            "path item `$ref: {reference}` is not supported; inline the path item"
+                        ),
+                    );
+                    continue;
+                }
+            };
+            for (method_name, op) in item.iter() {
+                let method = match method_name {
+                    "get" => Method::Get,
+                    "put" => Method::Put,
+                    "post" => Method::Post,
+                    "delete" => Method::Delete,
+                    "options" => Method::Options,
+                    "head" => Method::Head,
+                    "patch" => Method::Patch,
+                    _ => Method::Trace,
+                };
+                let op_ptr = ptr.push(method_name);
+                let Some(id) = op.operation_id.clone() else {
+                    self.diags.error(
+                        &op_ptr,
+                        "operation has no `operationId`; the generator names methods after it",
+                    );
+                    continue;
+                };
+                if let Some(first) = ids.get(&id) {
+                    self.diags.error(
+                        &op_ptr.push("operationId"),
+                        format!("duplicate operationId `{id}`; first used at {first}"),
+                    );
+                    continue;
+                }
+                ids.insert(id.clone(), op_ptr.clone());
+                ops.push((id, op_ptr, path.as_str(), method, item, op));
+            }
+        }
+        ops.sort_by(|a, b| a.0.cmp(&b.0));
+        for (id, ptr, path, method, item, op) in ops {
+            let mut wanted = naming::field_name(&id);
+            if wanted.is_empty() {
+                wanted = String::from("operation");
+            }
+            let rust_name = method_scope.claim(&wanted);
+            if rust_name != wanted {
+                self.diags.warning(
+                    &ptr.push("operationId"),
+                    format!("method name `{wanted}` is taken; this operation is `{rust_name}`"),
+                );
+            }
+            if let Some(lowered) =
+                self.lower_operation(&id, rust_name, path, method, item, op, &ptr)
+            {
+                if lowered.paginated {
+                    let stream = format!("{}_stream", lowered.rust_name);
+                    if method_scope.contains(&stream) {
+                        self.diags.warning(
+                            &ptr,
+                            format!("`{stream}` is taken by another operation; no stream method"),
+                        );
+                        let mut l = lowered;
+                        l.paginated = false;
+                        self.operations.push(l);
+                        continue;
+                    }
+                    method_scope.claim(&stream);
+                }
+                self.operations.push(lowered);
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn lower_operation(
+        &mut self,
+        id: &str,
+        rust_name: String,
+        path: &str,
+        method: Method,
+        item: &PathItem,
+        op: &SpecOperation,
+        ptr: &Pointer,
+    ) -> Option<Operation> {
+        let type_base = naming::type_name(id);
+        let parts = match parse_path(path) {
+            Ok(p) => p,
+            Err(e) => {
+                self.diags.error(
+                    &ptr.push(""),
+                    format!("malformed path template `{path}`: {e}"),
+                );
+                return None;
+            }
+        };
+        let params = self.lower_parameters(&type_base, item, op, ptr);
+        let mut path_params = Vec::new();
+        let mut others = Vec::new();
+        for p in params {
+            if p.location == ParamLocation::Path {
+                path_params.push(p);
+            } else {
+                others.push(p);
+            }
+        }
+        // The template and the declared path parameters must agree.
+        let in_template: Vec<&str> = parts
+            .iter()
+            .filter_map(|p| match p {
+                PathPart::Parameter(n) => Some(n.as_str()),
+                PathPart::Literal(_) => None,
+            })
+            .collect();
+        let mut ok = true;
+        for name in &in_template {
+            if !path_params.iter().any(|p| p.wire_name == *name) {
+                self.diags.error(
+                    ptr,
+                    format!("path parameter `{{{name}}}` appears in the path but is not declared in `parameters`"),
+                );
+                ok = false;
+            }
+        }
+        for p in &path_params {
+            if !in_template.contains(&p.wire_name.as_str()) {
+                self.diags.error(
+                    ptr,
+                    format!(
+                        "path parameter `{}` is declared but does not appear in the path `{path}`",
+                        p.wire_name
+                    ),
+                );
+                ok = false;
+            }
+        }
+        if !ok {
+            return None;
+        }
+        path_params.sort_by_key(|p| in_template.iter().position(|n| *n == p.wire_name));
+        let (required_params, optional_params): (Vec<Param>, Vec<Param>) =
+            others.into_iter().partition(|p| p.required);
+        let params_struct = if optional_params.is_empty() {
+            None
+        } else {
+            Some(self.claim_type_name(&format!("{type_base}Params"), &ptr.push("parameters")))
+        };
+        let body = match &op.request_body {
+            Some(b) => self.lower_body(&type_base, b, &ptr.push("requestBody")),
+            None => None,
+        };
+        let success = self.lower_responses(&type_base, op, &ptr.push("responses"));
+        let scopes = self.scopes(op, ptr);
+        let idempotent = method.is_idempotent()
+            || op.extensions.get("x-idempotent").and_then(|v| v.as_bool()) == Some(true);
+        let paginated = matches!(&success, Success::Json(TypeRef::Vec(_)))
+            && optional_params
+                .iter()
+                .chain(required_params.iter())
+                .any(|p| p.wire_name == "after" && p.location == ParamLocation::Query);
+        let mut d = docs(op.summary.as_deref(), op.description.as_deref());
+        if !d.is_empty() {
+            d.push(String::new());
+        }
+        d.push(format!("Sends `{} {}`.", method.as_str(), path));
+        if op.deprecated {
+            d.push(String::new());
+            d.push(String::from("Deprecated in the spec."));
+        }
+        Some(Operation {
+            id: id.to_string(),
+            rust_name,
+            method,
+            path: path.to_string(),
+            path_params,
+            required_params,
+            optional_params,
+            params_struct,
+            body,
+            success,
+            idempotent,
+            scopes,
+            paginated,
+            docs: d,
+        })
+    }
+
+    fn lower_parameters(
+        &mut self,
+        type_base: &str,
+        item: &PathItem,
+        op: &SpecOperation,
+        ptr: &Pointer,
+    ) -> Vec<Param> {
+        let spec = self.spec;
+        let components = spec.components.as_ref().map(|c| &c.parameters);
+        // Path-level first, operation-level overrides by (name, location).
+        let mut merged: Vec<(Pointer, &Parameter)> = Vec::new();
+        let path_ptr = ptr_parent(ptr).push("parameters");
+        for (i, p) in item.parameters.iter().enumerate() {
+            let at = path_ptr.push(i.to_string());
+            if let Some(p) = resolve(self, p, "parameters", components, &at) {
+                merged.push((at, p));
+            }
+        }
+        for (i, p) in op.parameters.iter().enumerate() {
+            let at = ptr.push("parameters").push(i.to_string());
+            if let Some(p) = resolve(self, p, "parameters", components, &at) {
+                let data = p.parameter_data_ref();
+                merged.retain(|(_, q)| {
+                    let qd = q.parameter_data_ref();
+                    !(qd.name == data.name
+                        && std::mem::discriminant(*q) == std::mem::discriminant(p))
+                });
+                merged.push((at, p));
+            }
+        }
+        let mut scope = Scope::new();
+        let mut seen: BTreeSet<(String, u8)> = BTreeSet::new();
+        let mut out = Vec::new();
+        for (at, p) in merged {
+            let data = p.parameter_data_ref();
+            let (location, tag) = match p {
+                Parameter::Path { .. } => (ParamLocation::Path, 0u8),
+                Parameter::Query { .. } => (ParamLocation::Query, 1),
+                Parameter::Header { .. } => (ParamLocation::Header, 2),
+                Parameter::Cookie { .. } => {
+                    if data.required {
+                        self.diags.error(&at, format!("cookie parameter `{}` is required, but cookie parameters are not supported", data.name));
+                    } else {
+                        self.diags.warning(
+                            &at,
+                            format!(
+                                "cookie parameter `{}` is not supported and is never sent",
+                                data.name
+                            ),
+                        );
+                    }
+                    continue;
+                }
+            };
+            if location == ParamLocation::Header
+                && IGNORED_HEADERS.contains(&data.name.to_ascii_lowercase().as_str())
+            {
+                self.diags.warning(&at, format!("header parameter `{}` is ignored, as OpenAPI specifies; the runtime sets it", data.name));
+                continue;
+            }
+            if !seen.insert((data.name.clone(), tag)) {
+                self.diags
+                    .error(&at, format!("parameter `{}` is declared twice", data.name));
+                continue;
+            }
+            let hint = format!("{type_base}{}", naming::type_name(&data.name));
+            let ty = match &data.format {
+                ParameterSchemaOrContent::Schema(s) => {
+                    self.schema_type(s, &at.push("schema"), &hint)
+                }
+                ParameterSchemaOrContent::Content(_) => {
+                    self.diags.warning(
+                        &at.push("content"),
+                        "parameter with `content` is sent as JSON text",
+                    );
+                    TypeRef::Json
+                }
+            };
+            if location != ParamLocation::Path
+                && matches!(ty, TypeRef::Named(ref n) if self.is_struct(n))
+            {
+                self.diags.warning(&at, format!("object-valued parameter `{}` (deepObject style) is represented as serde_json::Value and rejected at run time if it is an object", data.name));
+            }
+            let required = if location == ParamLocation::Path {
+                if !data.required {
+                    self.diags.warning(
+                        &at.push("required"),
+                        format!(
+                            "path parameter `{}` must be `required: true`; treated as required",
+                            data.name
+                        ),
+                    );
+                }
+                true
+            } else {
+                data.required
+            };
+            let mut wanted = naming::field_name(&data.name);
+            if wanted.is_empty() {
+                wanted = String::from("param");
+            }
+            if wanted == "body" || wanted == "params" || wanted == "content_type" {
+                wanted.push('_');
+            }
+            let rust_name = scope.claim(&wanted);
+            out.push(Param {
+                rust_name,
+                wire_name: data.name.clone(),
+                location,
+                ty,
+                required,
+                docs: docs(None, data.description.as_deref()),
+            });
+        }
+        out
+    }
+
+    fn is_struct(&self, name: &str) -> bool {
+        matches!(
+            self.types.get(name).map(|t| &t.kind),
+            Some(crate::ir::TypeKind::Struct(_))
+        )
+    }
+
+    fn lower_body(
+        &mut self,
+        type_base: &str,
+        body: &ReferenceOr<RequestBody>,
+        at: &Pointer,
+    ) -> Option<Body> {
+        let spec = self.spec;
+        let components = spec.components.as_ref().map(|c| &c.request_bodies);
+        let body = resolve(self, body, "requestBodies", components, at)?;
+        let hint = format!("{type_base}Request");
+        let content_ptr = at.push("content");
+        let (media, mt) = pick_media(&body.content)?;
+        let mptr = content_ptr.push(media);
+        let kind = if is_json(media) {
+            let ty = match &mt.schema {
+                Some(s) => self.schema_type(s, &mptr.push("schema"), &hint),
+                None => TypeRef::Json,
+            };
+            self.collect_examples(&format!("{type_base}Request"), mt, &mptr, &ty);
+            BodyKind::Json(ty)
+        } else if media == "application/x-www-form-urlencoded" {
+            let ty = match &mt.schema {
+                Some(s) => self.schema_type(s, &mptr.push("schema"), &hint),
+                None => TypeRef::Map(Box::new(TypeRef::String)),
+            };
+            BodyKind::Form(ty)
+        } else if media.starts_with("multipart/") {
+            self.diags.warning(&mptr, format!("`{media}` bodies are sent as bytes the caller encodes, with the caller's content type (it carries the boundary)"));
+            BodyKind::Bytes { content_type: None }
+        } else {
+            BodyKind::Bytes {
+                content_type: Some(media.to_string()),
+            }
+        };
+        if body.content.len() > 1 {
+            // Other media types are alternatives; the chosen one is documented.
+        }
+        Some(Body {
+            kind,
+            required: body.required,
+            docs: docs(None, body.description.as_deref()),
+        })
+    }
+
+    fn lower_responses(&mut self, type_base: &str, op: &SpecOperation, at: &Pointer) -> Success {
+        let spec = self.spec;
+        let components = spec.components.as_ref().map(|c| &c.responses);
+        let mut successes: Vec<Success> = Vec::new();
+        let mut entries: Vec<(u16, String, &ReferenceOr<Response>)> = Vec::new();
+        for (code, r) in &op.responses.responses {
+            let (n, key) = match code {
+                StatusCode::Code(n) => (*n, n.to_string()),
+                StatusCode::Range(n) => (*n * 100, format!("{n}XX")),
+            };
+            entries.push((n, key, r));
+        }
+        entries.sort_by_key(|e| e.0);
+        if entries.is_empty() && op.responses.default.is_none() {
+            self.diags.warning(
+                at,
+                "operation declares no responses; treated as returning no body",
+            );
+        }
+        for (n, key, r) in entries {
+            let rptr = at.push(&key);
+            let Some(resp) = resolve(self, r, "responses", components, &rptr) else {
+                continue;
+            };
+            let is_success = (200..300).contains(&n);
+            let hint = if is_success {
+                format!("{type_base}Response")
+            } else {
+                format!("{type_base}{key}Response")
+            };
+            let Some((media, mt)) = pick_media(&resp.content) else {
+                if is_success {
+                    successes.push(Success::Empty);
+                }
+                continue;
+            };
+            let mptr = rptr.push("content").push(media);
+            let ty = match &mt.schema {
+                // Error bodies are decoded by the runtime; only check their refs.
+                Some(ReferenceOr::Reference { reference }) if !is_success => {
+                    self.schema_ref(reference, &mptr.push("schema"))
+                }
+                Some(_) if !is_success => TypeRef::Json,
+                Some(s) => self.schema_type(s, &mptr.push("schema"), &hint),
+                None => TypeRef::Json,
+            };
+            if is_json(media) {
+                let example_base = if is_success {
+                    format!("{type_base}Response{key}")
+                } else {
+                    format!("{type_base}Error{key}")
+                };
+                if is_success || matches!(ty, TypeRef::Named(_)) {
+                    self.collect_examples(&example_base, mt, &mptr, &ty);
+                }
+            }
+            if !is_success {
+                continue;
+            }
+            successes.push(if is_json(media) {
+                Success::Json(ty)
+            } else if media.starts_with("text/") || media.ends_with("xml") {
+                Success::Text
+            } else {
+                Success::Binary
+            });
+        }
+        // The first 2xx with a body decides; a different body elsewhere degrades.
+        let with_body: Vec<&Success> = successes.iter().filter(|s| **s != Success::Empty).collect();
+        match with_body.first() {
+            None => Success::Empty,
+            Some(first) => {
+                if with_body.iter().any(|s| s != first) {
+                    self.diags.warning(at, "2xx responses declare different bodies; the body is decoded as serde_json::Value");
+                    return Success::Json(TypeRef::Json);
+                }
+                (*first).clone()
+            }
+        }
+    }
+
+    fn scopes(&mut self, op: &SpecOperation, ptr: &Pointer) -> Vec<String> {
+        let spec = self.spec;
+        let requirements = op.security.as_ref().or(spec.security.as_ref());
+        let schemes = spec.components.as_ref().map(|c| &c.security_schemes);
+        let mut scopes = BTreeSet::new();
+        for (i, req) in requirements.into_iter().flatten().enumerate() {
+            for (name, values) in req {
+                match schemes.and_then(|s| s.get(name)) {
+                    Some(ReferenceOr::Item(SecurityScheme::OAuth2 { .. })) => {
+                        scopes.extend(values.iter().cloned());
+                    }
+                    Some(_) => {}
+                    None => self.diags.warning(
+                        &ptr.push("security").push(i.to_string()),
+                        format!(
+                            "security scheme `{name}` is not defined in components.securitySchemes"
+                        ),
+                    ),
+                }
+            }
+        }
+        scopes.into_iter().collect()
+    }
+}
+
+fn ptr_parent(ptr: &Pointer) -> Pointer {
+    let s = ptr.as_str();
+    match s.rfind('/') {
+        Some(i) => Pointer::from_ref(&s[..i]),
+        None => Pointer::root(),
+    }
+}
+
+pub(super) fn is_json(media: &str) -> bool {
+    let m = media
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    m == "application/json"
+        || m.ends_with("+json")
+        || m == "*/*"
+        || (m.starts_with("application/") && m.contains("json"))
+}
+
+/// The media type the client uses: JSON first, then the first declared.
+fn pick_media(content: &indexmap::IndexMap<String, MediaType>) -> Option<(&str, &MediaType)> {
+    content
+        .iter()
+        .find(|(k, _)| is_json(k))
+        .or_else(|| content.iter().next())
+        .map(|(k, v)| (k.as_str(), v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{PathPart, parse_path};
+
+    #[test]
+    fn path_templates() {
+        use PathPart::*;
+        let l = |s: &str| Literal(s.to_string());
+        let p = |s: &str| Parameter(s.to_string());
+        let cases: Vec<(&str, Result<Vec<PathPart>, ()>)> = vec![
+            ("/api/v1/users", Ok(vec![l("/api/v1/users")])),
+            ("/a/{b}", Ok(vec![l("/a/"), p("b")])),
+            (
+                "/a/{b}/c/{d}/e",
+                Ok(vec![l("/a/"), p("b"), l("/c/"), p("d"), l("/e")]),
+            ),
+            ("/a/{b}{c}", Ok(vec![l("/a/"), p("b"), p("c")])),
+            ("/a/{b", Err(())),
+            ("/a/b}", Err(())),
+            ("/a/{}", Err(())),
+            ("/a/{{b}}", Err(())),
+        ];
+        for (input, want) in cases {
+            let got = parse_path(input).map_err(|_| ());
+            assert_eq!(got, want, "parse_path({input:?})");
+        }
+    }
+}

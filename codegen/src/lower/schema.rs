@@ -1,0 +1,707 @@
+//! Schemas → types. Component schemas are named first (sorted, so the order
+//! of the YAML never matters), then lowered; inline schemas are named from
+//! their context (`{Parent}{Property}`, `{Parent}{Property}Item`, …).
+
+use indexmap::IndexMap;
+use openapiv3::{
+    AdditionalProperties, AnySchema, ArrayType, IntegerFormat, ObjectType, ReferenceOr, Schema,
+    SchemaKind, StringFormat, StringType, Type, VariantOrUnknownOrEmpty,
+};
+
+use super::{Cx, docs};
+use crate::diag::Pointer;
+use crate::ir::{
+    Additional, Field, Presence, StringEnum, Struct, TypeDef, TypeKind, TypeRef, Union,
+    UnionVariant, Variant,
+};
+use crate::naming::{self, Scope};
+
+/// The object-ish view shared by `type: object` and untyped schemas with properties.
+struct ObjectView<'s> {
+    properties: Vec<(&'s String, &'s ReferenceOr<Box<Schema>>)>,
+    required: Vec<&'s String>,
+    additional: Option<&'s AdditionalProperties>,
+}
+
+impl<'a> Cx<'a> {
+    /// Give every component schema its Rust name before lowering any, so
+    /// forward and cyclic `$ref`s resolve.
+    pub(super) fn name_components(&mut self) {
+        let Some(components) = &self.spec.components else {
+            return;
+        };
+        let mut keys: Vec<&String> = components.schemas.keys().collect();
+        keys.sort();
+        let base = Pointer::root().push("components").push("schemas");
+        for key in keys {
+            let wanted = naming::type_name(key);
+            let name = self.claim_type_name(&wanted, &base.push(key));
+            self.component_names.insert(key.clone(), name);
+        }
+    }
+
+    pub(super) fn lower_components(&mut self) {
+        let Some(components) = &self.spec.components else {
+            return;
+        };
+        let mut entries: Vec<(&String, &ReferenceOr<Schema>)> = components.schemas.iter().collect();
+        entries.sort_by(|a, b| a.0.cmp(b.0));
+        let base = Pointer::root().push("components").push("schemas");
+        for (key, schema) in entries {
+            let Some(name) = self.component_names.get(key).cloned() else {
+                continue;
+            };
+            let ptr = base.push(key);
+            match schema {
+                ReferenceOr::Reference { reference } => {
+                    let target = self.schema_ref(reference, &ptr);
+                    self.define(name, Vec::new(), TypeKind::Alias(target));
+                }
+                ReferenceOr::Item(schema) => {
+                    let d = schema_docs(schema);
+                    let lowered = self.lower_schema(schema, &ptr, &name, true);
+                    if lowered != TypeRef::Named(name.clone()) {
+                        self.define(name, d, TypeKind::Alias(lowered));
+                    }
+                }
+            }
+        }
+    }
+
+    pub(super) fn define(&mut self, name: String, docs: Vec<String>, kind: TypeKind) {
+        self.types
+            .insert(name.clone(), TypeDef { name, docs, kind });
+    }
+
+    /// `$ref` to a component schema → its type.
+    pub(super) fn schema_ref(&mut self, reference: &str, at: &Pointer) -> TypeRef {
+        let Some(key) = self.ref_key(reference, "schemas", at) else {
+            return TypeRef::Json;
+        };
+        match self.component_names.get(&key) {
+            Some(name) => TypeRef::Named(name.clone()),
+            None => {
+                self.dangling(reference, at);
+                TypeRef::Json
+            }
+        }
+    }
+
+    /// A schema in some position → a type, defining new named types for
+    /// inline objects, enums and unions. `hint` is the name such a type gets.
+    pub(super) fn schema_type(
+        &mut self,
+        schema: &ReferenceOr<Schema>,
+        at: &Pointer,
+        hint: &str,
+    ) -> TypeRef {
+        match schema {
+            ReferenceOr::Reference { reference } => self.schema_ref(reference, at),
+            ReferenceOr::Item(s) => self.lower_schema(s, at, hint, false),
+        }
+    }
+
+    pub(super) fn boxed_schema_type(
+        &mut self,
+        schema: &ReferenceOr<Box<Schema>>,
+        at: &Pointer,
+        hint: &str,
+    ) -> TypeRef {
+        match schema {
+            ReferenceOr::Reference { reference } => self.schema_ref(reference, at),
+            ReferenceOr::Item(s) => self.lower_schema(s, at, hint, false),
+        }
+    }
+
+    /// Lower one schema. When `named` is true, `hint` is already claimed (a
+    /// component) and is used as is; otherwise a name is claimed on demand.
+    fn lower_schema(&mut self, schema: &Schema, at: &Pointer, hint: &str, named: bool) -> TypeRef {
+        self.check_default(schema, at);
+        match &schema.schema_kind {
+            SchemaKind::Type(Type::String(s)) => self.lower_string(schema, s, at, hint, named),
+            SchemaKind::Type(Type::Integer(i)) => {
+                if !i.enumeration.is_empty() {
+                    // An integer enum is kept as its integer type: lossless.
+                }
+                match &i.format {
+                    VariantOrUnknownOrEmpty::Item(IntegerFormat::Int32) => TypeRef::I32,
+                    _ => TypeRef::I64,
+                }
+            }
+            SchemaKind::Type(Type::Number(_)) => TypeRef::F64,
+            SchemaKind::Type(Type::Boolean(_)) => TypeRef::Bool,
+            SchemaKind::Type(Type::Array(a)) => self.lower_array(a, at, hint),
+            SchemaKind::Type(Type::Object(o)) => {
+                let view = ObjectView {
+                    properties: o.properties.iter().collect(),
+                    required: o.required.iter().collect(),
+                    additional: o.additional_properties.as_ref(),
+                };
+                self.lower_object(schema, view, at, hint, named, o)
+            }
+            SchemaKind::AllOf { all_of } => self.lower_all_of(schema, all_of, at, hint, named),
+            SchemaKind::OneOf { one_of } => {
+                self.lower_union(schema, one_of, at.push("oneOf"), hint, named)
+            }
+            SchemaKind::AnyOf { any_of } => {
+                self.lower_union(schema, any_of, at.push("anyOf"), hint, named)
+            }
+            SchemaKind::Not { .. } => {
+                self.diags.warning(
+                    &at.push("not"),
+                    "`not` cannot be expressed as a Rust type; represented as serde_json::Value",
+                );
+                TypeRef::Json
+            }
+            SchemaKind::Any(any) => self.lower_any(schema, any, at, hint, named),
+        }
+    }
+
+    fn check_default(&mut self, schema: &Schema, at: &Pointer) {
+        let Some(default) = &schema.schema_data.default else {
+            return;
+        };
+        let ok = match &schema.schema_kind {
+            SchemaKind::Type(Type::Integer(_)) => default.is_i64() || default.is_u64(),
+            SchemaKind::Type(Type::Number(_)) => default.is_number(),
+            SchemaKind::Type(Type::Boolean(_)) => default.is_boolean(),
+            SchemaKind::Type(Type::String(_)) => default.is_string(),
+            SchemaKind::Type(Type::Array(_)) => default.is_array(),
+            SchemaKind::Type(Type::Object(_)) => default.is_object(),
+            _ => true,
+        };
+        let null_for_nullable = default.is_null() && schema.schema_data.nullable;
+        if !(ok || null_for_nullable) {
+            self.diags.warning(
+                &at.push("default"),
+                format!("default value {default} does not match the schema's type; it is ignored"),
+            );
+        }
+    }
+
+    fn lower_string(
+        &mut self,
+        schema: &Schema,
+        s: &StringType,
+        at: &Pointer,
+        hint: &str,
+        named: bool,
+    ) -> TypeRef {
+        if let Some(pattern) = &s.pattern
+            && pattern.starts_with("(?")
+        {
+            self.diags.warning(
+                    &at.push("pattern"),
+                    format!("pattern `{pattern}` uses inline flags, which ECMA-262 regular expressions do not allow; patterns are not enforced by the client"),
+                );
+        }
+        let values: Vec<&String> = s.enumeration.iter().flatten().collect();
+        if !values.is_empty() {
+            let name = if named {
+                hint.to_string()
+            } else {
+                self.claim_type_name(hint, at)
+            };
+            let descriptions = schema.schema_data.extensions.get("x-enumDescriptions");
+            let mut scope = Scope::new();
+            let mut variants = Vec::new();
+            let mut seen = std::collections::BTreeSet::new();
+            for (i, value) in values.iter().enumerate() {
+                if !seen.insert(value.as_str()) {
+                    self.diags.warning(
+                        &at.push("enum").push(i.to_string()),
+                        format!("duplicate enum value `{value}` ignored"),
+                    );
+                    continue;
+                }
+                let mut wanted = naming::variant_name(value);
+                if wanted.is_empty() {
+                    wanted = if value.is_empty() {
+                        String::from("Empty")
+                    } else {
+                        format!("Value{i}")
+                    };
+                }
+                if wanted == "Unknown" {
+                    wanted = String::from("UnknownValue");
+                }
+                let rust_name = scope.claim(&wanted);
+                let docs = descriptions
+                    .and_then(|d| d.get(value.as_str()))
+                    .and_then(|d| d.as_str())
+                    .map(|d| docs(None, Some(d)))
+                    .unwrap_or_default();
+                variants.push(Variant {
+                    rust_name,
+                    wire: (*value).clone(),
+                    docs,
+                });
+            }
+            self.define(
+                name.clone(),
+                schema_docs(schema),
+                TypeKind::Enum(StringEnum { variants }),
+            );
+            return TypeRef::Named(name);
+        }
+        match &s.format {
+            VariantOrUnknownOrEmpty::Item(StringFormat::DateTime) => TypeRef::DateTime,
+            VariantOrUnknownOrEmpty::Item(StringFormat::Date) => TypeRef::Date,
+            VariantOrUnknownOrEmpty::Item(StringFormat::Binary) => TypeRef::Bytes,
+            _ => TypeRef::String,
+        }
+    }
+
+    fn lower_array(&mut self, a: &ArrayType, at: &Pointer, hint: &str) -> TypeRef {
+        match &a.items {
+            Some(items) => {
+                let item = self.boxed_schema_type(items, &at.push("items"), &format!("{hint}Item"));
+                TypeRef::Vec(Box::new(item))
+            }
+            None => {
+                self.diags.warning(
+                    at,
+                    "array without `items`; items are represented as serde_json::Value",
+                );
+                TypeRef::Vec(Box::new(TypeRef::Json))
+            }
+        }
+    }
+
+    fn lower_any(
+        &mut self,
+        schema: &Schema,
+        any: &AnySchema,
+        at: &Pointer,
+        hint: &str,
+        named: bool,
+    ) -> TypeRef {
+        if !any.properties.is_empty()
+            || any.additional_properties.is_some()
+            || any.typ.as_deref() == Some("object")
+        {
+            let view = ObjectView {
+                properties: any.properties.iter().collect(),
+                required: any.required.iter().collect(),
+                additional: any.additional_properties.as_ref(),
+            };
+            let empty = ObjectType::default();
+            return self.lower_object(schema, view, at, hint, named, &empty);
+        }
+        if let Some(items) = &any.items {
+            let item = self.boxed_schema_type(items, &at.push("items"), &format!("{hint}Item"));
+            return TypeRef::Vec(Box::new(item));
+        }
+        if !any.one_of.is_empty() {
+            return self.lower_union(schema, &any.one_of, at.push("oneOf"), hint, named);
+        }
+        if !any.any_of.is_empty() {
+            return self.lower_union(schema, &any.any_of, at.push("anyOf"), hint, named);
+        }
+        if !any.all_of.is_empty() {
+            return self.lower_all_of(schema, &any.all_of, at, hint, named);
+        }
+        match any.typ.as_deref() {
+            None => TypeRef::Json,
+            Some("array") => {
+                self.diags.warning(
+                    at,
+                    "array without `items`; items are represented as serde_json::Value",
+                );
+                TypeRef::Vec(Box::new(TypeRef::Json))
+            }
+            Some(other) => {
+                self.diags.warning(
+                    &at.push("type"),
+                    format!("schema of type `{other}` could not be read exactly (conflicting keywords); represented as serde_json::Value"),
+                );
+                TypeRef::Json
+            }
+        }
+    }
+
+    fn lower_object(
+        &mut self,
+        schema: &Schema,
+        view: ObjectView<'_>,
+        at: &Pointer,
+        hint: &str,
+        named: bool,
+        _o: &ObjectType,
+    ) -> TypeRef {
+        let additional_ty = |cx: &mut Self| -> Additional {
+            match view.additional {
+                None | Some(AdditionalProperties::Any(true)) => Additional::Map(TypeRef::Json),
+                Some(AdditionalProperties::Any(false)) => Additional::Forbidden,
+                Some(AdditionalProperties::Schema(s)) => {
+                    let t = cx.schema_type(
+                        s,
+                        &at.push("additionalProperties"),
+                        &format!("{hint}Value"),
+                    );
+                    Additional::Map(t)
+                }
+            }
+        };
+        if view.properties.is_empty() {
+            // A pure map: no struct, just `BTreeMap<String, T>`.
+            let value = match additional_ty(self) {
+                Additional::Map(t) => t,
+                Additional::Forbidden => TypeRef::Json,
+            };
+            let map = TypeRef::Map(Box::new(value));
+            if named {
+                return map;
+            }
+            return map;
+        }
+        let name = if named {
+            hint.to_string()
+        } else {
+            self.claim_type_name(hint, at)
+        };
+        let fields = self.lower_properties(&name, &view.properties, &view.required, at);
+        let additional = additional_ty(self);
+        self.define(
+            name.clone(),
+            schema_docs(schema),
+            TypeKind::Struct(Struct {
+                fields,
+                additional,
+                derive_default: false,
+            }),
+        );
+        TypeRef::Named(name)
+    }
+
+    fn lower_properties(
+        &mut self,
+        parent: &str,
+        properties: &[(&String, &ReferenceOr<Box<Schema>>)],
+        required: &[&String],
+        at: &Pointer,
+    ) -> Vec<Field> {
+        let mut scope = Scope::new();
+        scope.claim("additional_properties");
+        for (i, r) in required.iter().enumerate() {
+            if !properties.iter().any(|(k, _)| k == r) {
+                self.diags.warning(
+                    &at.push("required").push(i.to_string()),
+                    format!("`required` names `{r}`, which is not a declared property; ignored"),
+                );
+            }
+        }
+        let mut fields = Vec::new();
+        for (wire, prop) in properties {
+            let ptr = at.push("properties").push(wire.as_str());
+            let hint = format!("{parent}{}", naming::type_name(wire));
+            let ty = self.boxed_schema_type(prop, &ptr, &hint);
+            let (nullable, read_only, prop_docs) = self.property_facts(prop, &ptr);
+            let is_required = required.iter().any(|r| r == wire) && !read_only;
+            let presence = match (is_required, nullable) {
+                (true, false) => Presence::Required,
+                (true, true) => Presence::RequiredNullable,
+                (false, false) => Presence::Optional,
+                (false, true) => Presence::OptionalNullable,
+            };
+            let mut wanted = naming::field_name(wire);
+            if wanted.is_empty() {
+                wanted = String::from("field");
+            }
+            let rust_name = scope.claim(&wanted);
+            fields.push(Field {
+                rust_name,
+                wire_name: (*wire).clone(),
+                ty,
+                presence,
+                boxed: false,
+                docs: prop_docs,
+            });
+        }
+        fields
+    }
+
+    /// Nullable, readOnly and docs of a property, looking through a `$ref`
+    /// and through the `allOf: [$ref]` wrapper Okta uses to add those.
+    fn property_facts(
+        &mut self,
+        prop: &ReferenceOr<Box<Schema>>,
+        at: &Pointer,
+    ) -> (bool, bool, Vec<String>) {
+        match prop {
+            ReferenceOr::Item(s) => {
+                let mut nullable = s.schema_data.nullable;
+                let mut read_only = s.schema_data.read_only;
+                if let SchemaKind::AllOf { all_of } = &s.schema_kind
+                    && all_of.len() == 1
+                    && let Some(target) = self.component_schema(&all_of[0])
+                {
+                    nullable |= target.schema_data.nullable;
+                    read_only |= target.schema_data.read_only;
+                }
+                (nullable, read_only, schema_docs(s))
+            }
+            ReferenceOr::Reference { reference } => {
+                let _ = at;
+                let target = self.component_schema_by_ref(reference);
+                match target {
+                    Some(t) => (t.schema_data.nullable, t.schema_data.read_only, Vec::new()),
+                    None => (false, false, Vec::new()),
+                }
+            }
+        }
+    }
+
+    fn component_schema(&self, s: &ReferenceOr<Schema>) -> Option<&'a Schema> {
+        match s {
+            ReferenceOr::Reference { reference } => self.component_schema_by_ref(reference),
+            ReferenceOr::Item(_) => None,
+        }
+    }
+
+    /// The schema a local `$ref` names, following alias chains; `None` when
+    /// it does not resolve (the caller that lowers it reports that).
+    pub(super) fn component_schema_by_ref(&self, reference: &str) -> Option<&'a Schema> {
+        let schemas = &self.spec.components.as_ref()?.schemas;
+        let mut key = reference.strip_prefix("#/components/schemas/")?.to_string();
+        for _ in 0..32 {
+            match schemas.get(&key)? {
+                ReferenceOr::Item(s) => return Some(s),
+                ReferenceOr::Reference { reference } => {
+                    key = reference.strip_prefix("#/components/schemas/")?.to_string();
+                }
+            }
+        }
+        None
+    }
+
+    /// `allOf`: one member passes through; several members that are all
+    /// objects merge into one struct (properties and `required` united).
+    fn lower_all_of(
+        &mut self,
+        schema: &Schema,
+        all_of: &[ReferenceOr<Schema>],
+        at: &Pointer,
+        hint: &str,
+        named: bool,
+    ) -> TypeRef {
+        let at_all = at.push("allOf");
+        if all_of.len() == 1 {
+            return self.schema_type(&all_of[0], &at_all.push("0"), hint);
+        }
+        let mut properties: IndexMap<String, ReferenceOr<Box<Schema>>> = IndexMap::new();
+        let mut required: Vec<String> = Vec::new();
+        let mut additional: Option<AdditionalProperties> = None;
+        for (i, member) in all_of.iter().enumerate() {
+            let ptr = at_all.push(i.to_string());
+            if !self.collect_object(
+                member,
+                &ptr,
+                &mut properties,
+                &mut required,
+                &mut additional,
+                0,
+            ) {
+                self.diags.warning(
+                    &ptr,
+                    "`allOf` member is not an object schema; the composition is represented as serde_json::Value",
+                );
+                return TypeRef::Json;
+            }
+        }
+        let props: Vec<(&String, &ReferenceOr<Box<Schema>>)> = properties.iter().collect();
+        let req: Vec<&String> = required.iter().collect();
+        let view = ObjectView {
+            properties: props,
+            required: req,
+            additional: additional.as_ref(),
+        };
+        let empty = ObjectType::default();
+        self.lower_object(schema, view, at, hint, named, &empty)
+    }
+
+    /// Gather the properties of an object schema (through refs and nested
+    /// `allOf`) for an `allOf` merge. Returns false when it is not an object.
+    fn collect_object(
+        &mut self,
+        member: &ReferenceOr<Schema>,
+        at: &Pointer,
+        properties: &mut IndexMap<String, ReferenceOr<Box<Schema>>>,
+        required: &mut Vec<String>,
+        additional: &mut Option<AdditionalProperties>,
+        depth: usize,
+    ) -> bool {
+        if depth > 16 {
+            self.diags.error(at, "`allOf` nesting is cyclic");
+            return true;
+        }
+        let schema: &Schema = match member {
+            ReferenceOr::Reference { reference } => {
+                // Validate the reference (reports dangling/external refs).
+                if self.schema_ref(reference, at) == TypeRef::Json {
+                    return true;
+                }
+                match self.component_schema_by_ref(reference) {
+                    Some(s) => s,
+                    None => return true,
+                }
+            }
+            ReferenceOr::Item(s) => s,
+        };
+        let (props, req, add) = match &schema.schema_kind {
+            SchemaKind::Type(Type::Object(o)) => {
+                (&o.properties, &o.required, &o.additional_properties)
+            }
+            SchemaKind::Any(a) if a.typ.is_none() || a.typ.as_deref() == Some("object") => {
+                if !a.all_of.is_empty() {
+                    for (i, m) in a.all_of.iter().enumerate() {
+                        if !self.collect_object(
+                            m,
+                            &at.push("allOf").push(i.to_string()),
+                            properties,
+                            required,
+                            additional,
+                            depth + 1,
+                        ) {
+                            return false;
+                        }
+                    }
+                }
+                (&a.properties, &a.required, &a.additional_properties)
+            }
+            SchemaKind::AllOf { all_of } => {
+                for (i, m) in all_of.iter().enumerate() {
+                    if !self.collect_object(
+                        m,
+                        &at.push("allOf").push(i.to_string()),
+                        properties,
+                        required,
+                        additional,
+                        depth + 1,
+                    ) {
+                        return false;
+                    }
+                }
+                return true;
+            }
+            _ => return false,
+        };
+        for (k, v) in props {
+            properties.insert(k.clone(), v.clone());
+        }
+        for r in req {
+            if !required.contains(r) {
+                required.push(r.clone());
+            }
+        }
+        if let Some(a) = add
+            && (additional.is_none() || matches!(a, AdditionalProperties::Any(false)))
+        {
+            *additional = Some(a.clone());
+        }
+        true
+    }
+
+    /// `oneOf` / `anyOf` → a Rust enum: internally tagged when a
+    /// discriminator names the variants, untagged otherwise (each variant
+    /// tried in order, the last one `serde_json::Value` so nothing is lost).
+    fn lower_union(
+        &mut self,
+        schema: &Schema,
+        members: &[ReferenceOr<Schema>],
+        at: Pointer,
+        hint: &str,
+        named: bool,
+    ) -> TypeRef {
+        // A nullable wrapper `oneOf: [X]` passes through.
+        if members.len() == 1 {
+            return self.schema_type(&members[0], &at.push("0"), hint);
+        }
+        let name = if named {
+            hint.to_string()
+        } else {
+            self.claim_type_name(hint, &at)
+        };
+        let discriminator = schema.schema_data.discriminator.as_ref();
+        let mut scope = Scope::new();
+        let mut variants = Vec::new();
+        for (i, member) in members.iter().enumerate() {
+            let ptr = at.push(i.to_string());
+            let ty = self.schema_type(member, &ptr, &format!("{name}Variant{i}"));
+            let wanted = match &ty {
+                TypeRef::Named(n) => n
+                    .strip_prefix(&name)
+                    .filter(|s| !s.is_empty() && !s.starts_with(char::is_numeric))
+                    .unwrap_or(n)
+                    .to_string(),
+                other => variant_for_builtin(other),
+            };
+            let rust_name = scope.claim(&wanted);
+            let mut tags = Vec::new();
+            if let (Some(d), ReferenceOr::Reference { reference }) = (discriminator, member) {
+                for (value, target) in &d.mapping {
+                    if target == reference {
+                        tags.push(value.clone());
+                    }
+                }
+                if tags.is_empty()
+                    && let Some(last) = reference.rsplit('/').next()
+                {
+                    tags.push(last.to_string());
+                }
+            }
+            variants.push(UnionVariant {
+                rust_name,
+                tags,
+                ty,
+                boxed: false,
+            });
+        }
+        let discriminator = match discriminator {
+            Some(d) if variants.iter().all(|v| matches!(v.ty, TypeRef::Named(_))) => {
+                Some(d.property_name.clone())
+            }
+            Some(_) => {
+                self.diags.warning(
+                    &at,
+                    "discriminator over members that are not all named schemas; the union is untagged",
+                );
+                None
+            }
+            None => None,
+        };
+        self.define(
+            name.clone(),
+            schema_docs(schema),
+            TypeKind::Union(Union {
+                discriminator,
+                variants,
+            }),
+        );
+        TypeRef::Named(name)
+    }
+}
+
+fn variant_for_builtin(t: &TypeRef) -> String {
+    match t {
+        TypeRef::String => "String",
+        TypeRef::Bool => "Bool",
+        TypeRef::I32 | TypeRef::I64 => "Integer",
+        TypeRef::F64 => "Number",
+        TypeRef::DateTime => "DateTime",
+        TypeRef::Date => "Date",
+        TypeRef::Json => "Value",
+        TypeRef::Bytes => "Bytes",
+        TypeRef::Vec(_) => "Array",
+        TypeRef::Map(_) => "Map",
+        TypeRef::Named(n) => n,
+    }
+    .to_string()
+}
+
+pub(super) fn schema_docs(schema: &Schema) -> Vec<String> {
+    docs(
+        schema.schema_data.title.as_deref(),
+        schema.schema_data.description.as_deref(),
+    )
+}

@@ -1,0 +1,164 @@
+//! Rust names for spec names: the only place that knows about case
+//! conversion, keywords and uniqueness.
+
+use std::collections::BTreeSet;
+
+use heck::{ToSnakeCase, ToUpperCamelCase};
+
+/// Keywords of Rust 2024 (strict, reserved and weak ones that matter as
+/// identifiers). A name that equals one of these gets a trailing `_`.
+const KEYWORDS: &[&str] = &[
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate",
+    "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl",
+    "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref",
+    "return", "self", "Self", "static", "struct", "super", "trait", "true", "try", "type",
+    "typeof", "union", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
+];
+
+/// Keep ASCII letters and digits, turn everything else into word breaks.
+fn words(raw: &str) -> String {
+    raw.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
+        .collect()
+}
+
+fn fix_keyword_and_digit(mut name: String, digit_prefix: &str) -> String {
+    if name.is_empty() {
+        return String::new();
+    }
+    if name.starts_with(|c: char| c.is_ascii_digit()) {
+        name.insert_str(0, digit_prefix);
+    }
+    if KEYWORDS.contains(&name.as_str()) {
+        name.push('_');
+    }
+    name
+}
+
+/// `UpperCamelCase` for types and enum variants. Empty when `raw` has no
+/// letter or digit at all (the caller supplies a fallback).
+pub fn type_name(raw: &str) -> String {
+    let camel = words(raw).to_upper_camel_case();
+    fix_keyword_and_digit(camel, "T")
+}
+
+/// `UpperCamelCase` for an enum variant (a leading digit gets `V`).
+pub fn variant_name(raw: &str) -> String {
+    let camel = words(raw).to_upper_camel_case();
+    fix_keyword_and_digit(camel, "V")
+}
+
+/// `snake_case` for fields, parameters and functions.
+pub fn field_name(raw: &str) -> String {
+    let snake = words(raw).to_snake_case();
+    fix_keyword_and_digit(snake, "_")
+}
+
+/// Hands out names that are unique within one scope, deterministically: the
+/// first claimant of a name keeps it, later ones get `2`, `3`, …
+#[derive(Debug, Default, Clone)]
+pub struct Scope {
+    taken: BTreeSet<String>,
+}
+
+impl Scope {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.taken.contains(name)
+    }
+
+    /// Claim `name`, or the first free `name2`, `name3`, …; returns the name given.
+    pub fn claim(&mut self, name: &str) -> String {
+        if self.taken.insert(name.to_string()) {
+            return name.to_string();
+        }
+        let mut n = 2usize;
+        loop {
+            let candidate = format!("{name}{n}");
+            if self.taken.insert(candidate.clone()) {
+                return candidate;
+            }
+            n += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_names() {
+        let table = [
+            ("IdentitySourceSession", "IdentitySourceSession"),
+            ("identitySourceSession", "IdentitySourceSession"),
+            ("OAuth2Client", "OAuth2Client"),
+            ("oauth2_client", "Oauth2Client"),
+            ("IN_PROGRESS", "InProgress"),
+            ("2fa", "T2fa"),
+            ("type", "Type"),
+            ("Self", "Self_"),
+            ("user-factor.push", "UserFactorPush"),
+            ("X-Rate-Limit", "XRateLimit"),
+            ("HTTPHeader", "HttpHeader"),
+            ("", ""),
+            ("***", ""),
+        ];
+        for (raw, want) in table {
+            assert_eq!(type_name(raw), want, "type_name({raw:?})");
+        }
+    }
+
+    #[test]
+    fn variant_names() {
+        let table = [
+            ("IN_PROGRESS", "InProgress"),
+            (
+                "urn:ietf:params:oauth:grant-type:jwt-bearer",
+                "UrnIetfParamsOauthGrantTypeJwtBearer",
+            ),
+            ("2FA", "V2fa"),
+            ("self", "Self_"),
+            ("a.b", "AB"),
+        ];
+        for (raw, want) in table {
+            assert_eq!(variant_name(raw), want, "variant_name({raw:?})");
+        }
+    }
+
+    #[test]
+    fn field_names() {
+        let table = [
+            ("identitySourceId", "identity_source_id"),
+            ("type", "type_"),
+            ("self", "self_"),
+            ("Self", "self_"),
+            ("crate", "crate_"),
+            ("gen", "gen_"),
+            ("async", "async_"),
+            ("2fa", "_2fa"),
+            ("_links", "links"),
+            ("_embedded", "embedded"),
+            ("errorCauses", "error_causes"),
+            ("X-Okta-Request-Id", "x_okta_request_id"),
+            ("OAuth2Client", "o_auth2_client"),
+            ("$ref", "ref_"),
+        ];
+        for (raw, want) in table {
+            assert_eq!(field_name(raw), want, "field_name({raw:?})");
+        }
+    }
+
+    #[test]
+    fn scope_resolves_collisions_deterministically() {
+        let mut s = Scope::new();
+        assert_eq!(s.claim("UserProfile"), "UserProfile");
+        assert_eq!(s.claim("UserProfile"), "UserProfile2");
+        assert_eq!(s.claim("UserProfile"), "UserProfile3");
+        assert_eq!(s.claim("UserProfile2"), "UserProfile22");
+        assert!(s.contains("UserProfile3"));
+    }
+}

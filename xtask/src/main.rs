@@ -1,0 +1,74 @@
+//! `cargo xtask`: the project's automation. Thin: the generator is the
+//! `codegen` library; this binary only reads and writes files.
+
+mod codegen_cmd;
+mod fsutil;
+mod spec_cmd;
+mod standalone;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "cargo xtask",
+    about = "Automation for the okta-identity-source workspace"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Regenerate okta-identity-source/src/generated/ from spec/ (or a
+    /// standalone crate from any spec with --spec and --out).
+    Codegen {
+        /// Write nothing; fail when the committed code differs from what the
+        /// spec generates, or when the spec produces warnings.
+        #[arg(long)]
+        check: bool,
+        /// Spec file (default: the one OpenAPI file in spec/).
+        #[arg(long)]
+        spec: Option<PathBuf>,
+        /// Generate a standalone crate into this directory (with --spec).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print every warning, not only a count per kind.
+        #[arg(long, short)]
+        verbose: bool,
+    },
+    /// Edit spec/.
+    Spec {
+        #[command(subcommand)]
+        command: spec_cmd::SpecCommand,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Codegen {
+            check,
+            spec,
+            out,
+            verbose,
+        } => codegen_cmd::run(check, spec, out, verbose),
+        Command::Spec { command } => spec_cmd::run(command),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root (the parent of this crate's directory).
+pub fn workspace_root() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().map(PathBuf::from).unwrap_or(manifest)
+}
