@@ -16,9 +16,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 fn is_okta_timestamp(s: &str) -> bool {
-    s.len() == 24
-        && s.ends_with(".000Z")
-        && chrono::DateTime::parse_from_rfc3339(s).is_ok()
+    s.len() == 24 && s.ends_with(".000Z") && chrono::DateTime::parse_from_rfc3339(s).is_ok()
 }
 
 #[tokio::test]
@@ -84,7 +82,10 @@ async fn second_create_while_loading_is_rejected() {
         &[causes::LOADING_SESSION_EXISTS],
     )
     .await;
-    assert_eq!(body["errorSummary"], "Api validation failed: identitySourceId");
+    assert_eq!(
+        body["errorSummary"],
+        "Api validation failed: identitySourceId"
+    );
     // Cancelling the loading session frees the source; no cool-down starts.
     assert_eq!(api.cancel(&first).await.status(), StatusCode::NO_CONTENT);
     api.create_ok().await;
@@ -157,7 +158,10 @@ async fn start_import_of_a_created_session_is_rejected() {
         &[causes::TRIGGER_NOT_ALLOWED],
     )
     .await;
-    assert_eq!(body["errorSummary"], "Api validation failed: importSessionId");
+    assert_eq!(
+        body["errorSummary"],
+        "Api validation failed: importSessionId"
+    );
     assert_eq!(api.get_json(&sid).await["status"], "CREATED");
 }
 
@@ -209,7 +213,10 @@ async fn upload_after_trigger_is_rejected() {
         &[causes::UPLOAD_NOT_ALLOWED],
     )
     .await;
-    assert_eq!(body["errorSummary"], "Api validation failed: importSessionId");
+    assert_eq!(
+        body["errorSummary"],
+        "Api validation failed: importSessionId"
+    );
     assert_error(
         api.bulk_delete(&sid, &delete_body(&["user-0"])).await,
         400,
@@ -231,7 +238,10 @@ async fn delete_of_a_triggered_session_is_rejected_with_the_recorded_body() {
         &["Only a session that is in CREATED or IN_PROGRESS status can be canceled."],
     )
     .await;
-    assert_eq!(body["errorSummary"], "Api validation failed: importSessionId");
+    assert_eq!(
+        body["errorSummary"],
+        "Api validation failed: importSessionId"
+    );
     assert_eq!(api.get_json(&sid).await["status"], "TRIGGERED");
 }
 

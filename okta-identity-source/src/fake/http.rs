@@ -286,12 +286,11 @@ async fn handle(
     let routed = route(&parts.method, &path);
     let operation_id = routed.as_ref().ok().map(Operation::id);
 
-    let read_cap = shared.lock().max_upload_bytes.max(4 << 20) + 1;
-    // `None`: the body exceeded what the fake is willing to buffer (or the
-    // peer stopped sending); uploads answer it as over the payload limit.
-    let body: Option<Bytes> = axum::body::to_bytes(Body::new(incoming), read_cap)
-        .await
-        .ok();
+    let read_cap = shared.lock().max_upload_bytes.max(4 << 20);
+    let Some(body) = read_body(incoming, read_cap).await else {
+        // The peer stopped sending mid-body; nobody is left to answer.
+        return Err(DropConnection);
+    };
 
     let auth_header = parts
         .headers
@@ -314,7 +313,7 @@ async fn handle(
                 .as_deref()
                 .map(|h| h.split_whitespace().next().unwrap_or("").to_owned()),
             body: if record_body {
-                body.clone().unwrap_or_default()
+                body.bytes.clone()
             } else {
                 Bytes::new()
             },
@@ -393,6 +392,35 @@ async fn handle(
     Ok(response)
 }
 
+/// A request body: its first `cap` bytes and its full length.
+#[derive(Debug, Default)]
+struct ReadBody {
+    bytes: Bytes,
+    len: usize,
+}
+
+/// Reads the whole body, keeping at most `cap` bytes (the rest is counted
+/// and discarded, so an oversized upload still gets a proper answer rather
+/// than a reset connection). `None` if the body stream failed.
+async fn read_body(incoming: Incoming, cap: usize) -> Option<ReadBody> {
+    use futures_util::StreamExt;
+    let mut stream = Body::new(incoming).into_data_stream();
+    let mut kept = bytes::BytesMut::new();
+    let mut len = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.ok()?;
+        len += chunk.len();
+        if kept.len() < cap {
+            let take = chunk.len().min(cap - kept.len());
+            kept.extend_from_slice(&chunk[..take]);
+        }
+    }
+    Some(ReadBody {
+        bytes: kept.freeze(),
+        len,
+    })
+}
+
 /// Authentication, rate limiting and the operation itself.
 fn process(
     inner: &mut Inner,
@@ -400,7 +428,7 @@ fn process(
     path: &str,
     routed: Result<Operation, NoRoute>,
     auth_header: Option<String>,
-    body: Option<Bytes>,
+    body: ReadBody,
     now: SystemTime,
 ) -> (Response<Body>, RateInfo) {
     let bucket = routed
@@ -410,8 +438,7 @@ fn process(
         return match inner.rate.consume(bucket, now) {
             Err(rate) => (error_response(&ApiError::rate_limited()), rate),
             Ok(rate) => {
-                let form = body.unwrap_or_default();
-                let response = match inner.auth.issue_token(&form, now) {
+                let response = match inner.auth.issue_token(&body.bytes, now) {
                     Ok(token) => {
                         let mut r = json_response(StatusCode::OK, json_bytes(&token));
                         let h = r.headers_mut();
@@ -484,7 +511,7 @@ fn process(
         Operation::Get { isid, sid } => state.get_session(isid, sid, now),
         Operation::Delete { isid, sid } => state.delete_session(isid, sid, now),
         Operation::Upload { isid, sid, kind } => {
-            state.upload(isid, sid, *kind, body.as_deref(), now)
+            state.upload(isid, sid, *kind, &body.bytes, body.len, now)
         }
         Operation::StartImport { isid, sid } => state.start_import(isid, sid, now),
         Operation::Token => Ok(Reply::NoContent),

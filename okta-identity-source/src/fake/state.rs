@@ -479,7 +479,8 @@ impl State {
         isid: &str,
         sid: &str,
         kind: UploadKind,
-        body: Option<&[u8]>,
+        body: &[u8],
+        body_len: usize,
         now: SystemTime,
     ) -> Result<Reply, ApiError> {
         let validator = Validator {
@@ -506,7 +507,7 @@ impl State {
                 vec![causes::UPLOAD_NOT_ALLOWED.to_owned()],
             ));
         }
-        let ops = validator.parse(kind, body)?;
+        let ops = validator.parse(kind, body, body_len)?;
         if session.uploads >= limits.max_uploads_per_session {
             return Err(ApiError::validation(
                 "importSessionId",
@@ -552,21 +553,19 @@ struct Validator<'a> {
 }
 
 impl Validator<'_> {
-    /// `body` is `None` when it was too large to be read at all.
-    fn parse(&self, kind: UploadKind, body: Option<&[u8]>) -> Result<Vec<Op>, ApiError> {
+    /// `body_len` is the full length of the body, of which `body` may hold
+    /// only the start when it is far over the limit.
+    fn parse(&self, kind: UploadKind, body: &[u8], body_len: usize) -> Result<Vec<Op>, ApiError> {
         let limits = self.limits;
-        let size = body.map_or("more than 4 MiB".to_owned(), |b| {
-            format!("{} bytes", b.len())
-        });
-        let body = body.filter(|b| b.len() <= limits.max_upload_bytes).ok_or_else(|| {
-            ApiError::validation(
+        if body_len > limits.max_upload_bytes {
+            return Err(ApiError::validation(
                 "payload",
                 vec![format!(
-                    "The request payload is {size}; a bulk-load request may not exceed {} bytes.",
+                    "The request payload is {body_len} bytes; a bulk-load request may not exceed {} bytes.",
                     limits.max_upload_bytes
                 )],
-            )
-        })?;
+            ));
+        }
         if body.iter().all(u8::is_ascii_whitespace) {
             return Err(ApiError::malformed(causes::BODY_MISSING));
         }

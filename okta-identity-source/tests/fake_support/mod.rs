@@ -135,7 +135,12 @@ impl Api {
     /// Upserts `profiles` and asserts the 202.
     pub async fn upsert_ok(&self, sid: &str, profiles: Value) {
         let resp = self.upsert(sid, &upsert_body(profiles)).await;
-        assert_eq!(resp.status(), StatusCode::ACCEPTED, "{:?}", resp.text().await);
+        assert_eq!(
+            resp.status(),
+            StatusCode::ACCEPTED,
+            "{:?}",
+            resp.text().await
+        );
     }
 
     /// A session with one effective upload (IN_PROGRESS).
