@@ -294,13 +294,13 @@ async fn fifty_concurrent_calls_fetch_one_token() {
 
 #[tokio::test]
 async fn token_is_renewed_when_it_expires() {
-    // expires_in 2 s: renewed after at most half its lifetime (1 s)
-    let org = OAuthOrg::start(RSA_PUBLIC, Algorithm::RS256, 2, |_| true).await;
+    // expires_in 4 s: renewed after at most half its lifetime (2 s)
+    let org = OAuthOrg::start(RSA_PUBLIC, Algorithm::RS256, 4, |_| true).await;
     let client = org.client(RSA_PKCS8);
     get(&client).await.unwrap();
     get(&client).await.unwrap();
     assert_eq!(org.token_fetches(), 1, "cached while valid");
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    tokio::time::sleep(Duration::from_millis(2100)).await;
     get(&client).await.unwrap();
     assert_eq!(org.token_fetches(), 2, "renewed before expiry");
     let auth: Vec<_> = org

@@ -305,17 +305,13 @@ async fn total_deadline_bounds_the_retries() {
     // the client returns the 429 at once instead of sleeping past it
     let server = TestServer::start(|n, _| rate_limited(&format!("req-{n}"))).await;
     let client = server.builder().max_retries(10).build().unwrap();
-    let started = Instant::now();
     let err = get(&client)
         .timeout(Duration::from_millis(300))
         .await
         .unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(429));
+    // a 429 rather than a Timeout: it did not sleep into the deadline
     assert_eq!(server.seen().len(), 1);
-    assert!(
-        started.elapsed() < Duration::from_secs(1),
-        "did not sleep past the deadline"
-    );
 
     // slow answers: the deadline interrupts the retries themselves
     let server =
@@ -343,7 +339,8 @@ async fn proactive_throttle_waits_for_the_reset_when_remaining_is_zero() {
         Reply::json(200, session_json("aps1"))
             .header("date", date)
             .header("x-rate-limit-remaining", 0)
-            .header("x-rate-limit-reset", now)
+            // reset − Date + 1 s: a 2 s wait, recorded with the response
+            .header("x-rate-limit-reset", now + 1)
     })
     .await;
     let client = server
@@ -355,7 +352,7 @@ async fn proactive_throttle_waits_for_the_reset_when_remaining_is_zero() {
     let started = Instant::now();
     get(&client).await.unwrap();
     assert!(
-        started.elapsed() >= Duration::from_millis(900),
+        started.elapsed() >= Duration::from_secs(1),
         "{:?}",
         started.elapsed()
     );
