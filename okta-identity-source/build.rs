@@ -16,7 +16,10 @@ fn main() {
         .ok()
         .and_then(|out| String::from_utf8(out.stdout).ok())
         .and_then(|text| text.split_whitespace().nth(1).map(str::to_owned))
-        .filter(|v| v.chars().all(|c| c.is_ascii_alphanumeric() || ".-+".contains(c)))
+        .filter(|v| {
+            v.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-+".contains(c))
+        })
         .unwrap_or_else(|| "unknown".to_owned());
     println!("cargo::rustc-env=OKTA_SDK_RUSTC_VERSION={version}");
 }
