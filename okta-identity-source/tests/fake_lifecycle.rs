@@ -567,3 +567,15 @@ async fn fixed_token_and_source_id_can_be_configured() {
     let debug = format!("{:?}", api.fake);
     assert!(!debug.contains("00fixed-token"), "{debug}");
 }
+
+#[tokio::test]
+async fn profiles_can_be_dropped_to_save_memory() {
+    let api = Api::start(quick().keep_profiles(false));
+    let sid = api.triggered_session().await;
+    api.wait_for(&sid, SessionStatus::Completed).await;
+    let users = api.fake.users(&api.isid);
+    assert_eq!(users.len(), 1);
+    assert_eq!(users[0].external_id, "user-0");
+    assert_eq!(users[0].status, UserStatus::Active);
+    assert!(users[0].profile.is_empty());
+}

@@ -67,7 +67,7 @@ impl OAuthClient {
 }
 
 /// A bearer token the fake accepts.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 struct Bearer {
     scopes: HashSet<String>,
     expires_at: Option<SystemTime>,
@@ -141,7 +141,7 @@ impl Audience {
     }
 }
 
-#[derive(Debug)]
+/// Holds secrets: its `Debug` shows counts, never tokens.
 pub(crate) struct Auth {
     api_tokens: HashSet<String>,
     bearers: HashMap<String, Bearer>,
@@ -150,6 +150,19 @@ pub(crate) struct Auth {
     manage_grants_read: bool,
     token_lifetime: Duration,
     token_requests: usize,
+}
+
+impl fmt::Debug for Auth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Auth")
+            .field("api_tokens", &self.api_tokens.len())
+            .field("bearers", &self.bearers.len())
+            .field("clients", &self.clients.values().collect::<Vec<_>>())
+            .field("manage_grants_read", &self.manage_grants_read)
+            .field("token_lifetime", &self.token_lifetime)
+            .field("token_requests", &self.token_requests)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Auth {

@@ -172,7 +172,7 @@ impl Source {
     }
 
     /// Applies due imports in trigger order, and expires idle loading sessions.
-    fn advance(&mut self, now: SystemTime, expiry: Duration) {
+    fn advance(&mut self, now: SystemTime, expiry: Duration, keep_profiles: bool) {
         for s in self.sessions.iter_mut().filter(|s| s.status.is_loading()) {
             let deadline = s.last_activity + expiry;
             if now >= deadline {
@@ -192,7 +192,7 @@ impl Source {
             match session.outcome {
                 ImportOutcome::Complete => {
                     session.set_status(SessionStatus::Completed, at);
-                    apply(&mut self.users, ops);
+                    apply(&mut self.users, ops, keep_profiles);
                 }
                 ImportOutcome::Error => session.set_status(SessionStatus::Error, at),
             }
@@ -200,7 +200,7 @@ impl Source {
     }
 }
 
-fn apply(users: &mut BTreeMap<String, FakeUser>, ops: Vec<Op>) {
+fn apply(users: &mut BTreeMap<String, FakeUser>, ops: Vec<Op>, keep_profiles: bool) {
     for op in ops {
         match op {
             Op::Upsert {
@@ -215,6 +215,9 @@ fn apply(users: &mut BTreeMap<String, FakeUser>, ops: Vec<Op>) {
                         profile: BTreeMap::new(),
                     });
                 user.status = UserStatus::Active;
+                if !keep_profiles {
+                    continue;
+                }
                 for (name, value) in attributes {
                     match value {
                         Some(v) => {
@@ -268,6 +271,7 @@ pub(crate) struct State {
     require_entity_type: bool,
     reject_empty_profile: bool,
     limits: Limits,
+    keep_profiles: bool,
     sources: HashMap<String, Source>,
     failing_imports: u32,
 }
@@ -286,6 +290,7 @@ impl State {
             require_entity_type: config.require_entity_type,
             reject_empty_profile: config.reject_empty_profile,
             limits: config.limits.clone(),
+            keep_profiles: config.keep_profiles,
             sources: HashMap::new(),
             failing_imports: 0,
         }
@@ -311,8 +316,9 @@ impl State {
 
     pub fn advance(&mut self, now: SystemTime) {
         let expiry = self.inactivity_expiry;
+        let keep_profiles = self.keep_profiles;
         for source in self.sources.values_mut() {
-            source.advance(now, expiry);
+            source.advance(now, expiry, keep_profiles);
         }
     }
 
