@@ -292,3 +292,39 @@ async fn shutdown_releases_the_port() {
         .expect_err("nothing listens any more");
     assert!(err.is_connect() || err.is_request(), "{err:?}");
 }
+
+#[test]
+fn start_outside_a_runtime_is_an_error_not_a_panic() {
+    let err = okta_identity_source::fake::FakeOkta::start(quick()).unwrap_err();
+    assert!(err.to_string().contains("tokio runtime"), "{err}");
+}
+
+#[test]
+fn the_fake_can_be_shared_across_tasks() {
+    fn assert_send_sync<T: Send + Sync + 'static>() {}
+    assert_send_sync::<okta_identity_source::fake::FakeOkta>();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_uploads_are_all_applied() {
+    let api = std::sync::Arc::new(Api::start(quick()));
+    let sid = api.create_ok().await;
+    api.fake
+        .inject(Fault::on_operation(UPSERT, FaultKind::Delay(Duration::from_millis(20))).times(10));
+    let mut tasks = Vec::new();
+    for n in 0..20 {
+        let api = std::sync::Arc::clone(&api);
+        let sid = sid.clone();
+        tasks.push(tokio::spawn(async move {
+            api.upsert(&sid, &upsert_body(users(n * 10..n * 10 + 10)))
+                .await
+                .status()
+        }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), StatusCode::ACCEPTED);
+    }
+    api.start_import(&sid).await;
+    api.wait_for(&sid, SessionStatus::Completed).await;
+    assert_eq!(api.fake.users(&api.isid).len(), 200);
+}

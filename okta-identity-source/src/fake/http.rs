@@ -261,7 +261,7 @@ fn route(method: &Method, path: &str) -> Result<Operation, NoRoute> {
 }
 
 /// Headers never written to the request log.
-const SECRET_HEADERS: [&str; 3] = ["authorization", "cookie", "dpop"];
+const SECRET_HEADERS: [&str; 4] = ["authorization", "proxy-authorization", "cookie", "dpop"];
 
 fn recorded_headers(headers: &HeaderMap) -> Vec<(String, String)> {
     headers

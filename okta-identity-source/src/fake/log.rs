@@ -9,7 +9,7 @@ use super::faults::FaultKind;
 /// One request as the fake received it, and how it was answered.
 ///
 /// The `Authorization` header is never recorded, only its scheme; nor are
-/// `Cookie` and `DPoP` headers, nor the body of token requests (it carries
+/// `Proxy-Authorization`, `Cookie` and `DPoP` headers, nor the body of token requests (it carries
 /// the client assertion).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordedRequest {
@@ -27,7 +27,7 @@ pub struct RecordedRequest {
     /// `None` for an unknown route.
     pub operation_id: Option<&'static str>,
     /// The request headers (names lowercase) except `Authorization`,
-    /// `Cookie` and `DPoP`.
+    /// `Proxy-Authorization`, `Cookie` and `DPoP`.
     pub headers: Vec<(String, String)>,
     /// `SSWS`, `Bearer`, … or `None` without an `Authorization` header.
     pub auth_scheme: Option<String>,

@@ -31,6 +31,11 @@
 //!   imports were processed, of the sessions, and of every request received
 //!   ([`FakeOkta::users`], [`FakeOkta::sessions`], [`FakeOkta::requests`]).
 //!
+//! It speaks HTTP/1.1 (what `reqwest` uses for `http://` URLs), holds its
+//! state in memory behind one lock, and runs on the tokio runtime that
+//! started it: in a current-thread runtime, do not block the thread while
+//! waiting for an answer from the fake.
+//!
 //! # Example
 //!
 //! ```no_run
