@@ -22,7 +22,13 @@ pub fn load(file: &str, text: &str) -> Result<openapiv3::OpenAPI, Vec<Diagnostic
         return Err(diags.into_sorted());
     }
     match serde_path_to_error::deserialize::<_, openapiv3::OpenAPI>(value.clone()) {
-        Ok(api) => Ok(api),
+        Ok(api) => {
+            check_status_codes(&value, &mut diags);
+            if diags.has_errors() {
+                return Err(diags.into_sorted());
+            }
+            Ok(api)
+        }
         Err(e) => {
             // serde loses the path inside untagged and flattened parts of
             // openapiv3 (`ReferenceOr`, `Paths`, `SchemaKind`), so narrow the
@@ -241,6 +247,31 @@ fn locate_schema(s: &serde_yaml::Value, at: &Pointer, depth: usize) -> Result<()
     attempt::<ReferenceOr<Schema>>(s, at)
 }
 
+/// openapiv3 silently drops a `responses` key that is not a status code;
+/// report it instead of generating an operation without that response.
+fn check_status_codes(doc: &serde_yaml::Value, diags: &mut Diagnostics) {
+    let paths = Pointer::root().push("paths");
+    for (path, item) in entries(doc.get("paths").unwrap_or(&serde_yaml::Value::Null)) {
+        for (method, op) in entries(item) {
+            let Some(responses) = op.get("responses") else {
+                continue;
+            };
+            for (code, _) in entries(responses) {
+                let valid = code == "default"
+                    || code.starts_with("x-")
+                    || code.parse::<u16>().is_ok_and(|n| (100..1000).contains(&n))
+                    || matches!(code.as_bytes(), [d, b'X' | b'x', b'X' | b'x'] if d.is_ascii_digit());
+                if !valid {
+                    diags.error(
+                        &paths.push(&path).push(&method).push("responses").push(&code),
+                        format!("`{code}` is not an HTTP status code (such as `200`), a range (such as `2XX`) or `default`"),
+                    );
+                }
+            }
+        }
+    }
+}
+
 fn check_version(value: &serde_yaml::Value, diags: &mut Diagnostics) {
     let root = Pointer::root();
     let Some(map) = value.as_mapping() else {
@@ -260,6 +291,10 @@ fn check_version(value: &serde_yaml::Value, diags: &mut Diagnostics) {
         Some(serde_yaml::Value::String(v)) if v.starts_with("3.1") => diags.error(
             &root.push("openapi"),
             format!("OpenAPI {v} is not supported: the generator reads OpenAPI 3.0.x (3.1 changes `nullable`, `exclusiveMinimum` and schema semantics)"),
+        ),
+        Some(serde_yaml::Value::Number(n)) => diags.error(
+            &root.push("openapi"),
+            format!("`openapi` is the number {n}, not a version string; write a quoted 3.0.x version such as `openapi: '3.0.3'`"),
         ),
         Some(other) => diags.error(
             &root.push("openapi"),

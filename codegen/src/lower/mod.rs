@@ -123,16 +123,33 @@ fn resolve<'s, T>(
     map: Option<&'s indexmap::IndexMap<String, ReferenceOr<T>>>,
     at: &Pointer,
 ) -> Option<&'s T> {
+    resolve_at(cx, item, kind, map, at).map(|(t, _)| t)
+}
+
+/// [`resolve`], also returning where the resolved item is written: `at`
+/// itself, or the component a `$ref` leads to. Diagnostics about the item's
+/// contents belong there, not at every place that references it.
+fn resolve_at<'s, T>(
+    cx: &mut Cx<'_>,
+    item: &'s ReferenceOr<T>,
+    kind: &str,
+    map: Option<&'s indexmap::IndexMap<String, ReferenceOr<T>>>,
+    at: &Pointer,
+) -> Option<(&'s T, Pointer)> {
     let mut current = item;
+    let mut here = at.clone();
     for _ in 0..32 {
         match current {
-            ReferenceOr::Item(t) => return Some(t),
+            ReferenceOr::Item(t) => return Some((t, here)),
             ReferenceOr::Reference { reference } => {
-                let key = cx.ref_key(reference, kind, at)?;
+                let key = cx.ref_key(reference, kind, &here)?;
                 match map.and_then(|m| m.get(&key)) {
-                    Some(next) => current = next,
+                    Some(next) => {
+                        current = next;
+                        here = Pointer::root().push("components").push(kind).push(&key);
+                    }
                     None => {
-                        cx.dangling(reference, at);
+                        cx.dangling(reference, &here);
                         return None;
                     }
                 }

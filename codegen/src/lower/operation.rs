@@ -7,7 +7,7 @@ use openapiv3::{
     ReferenceOr, RequestBody, Response, SecurityScheme, StatusCode,
 };
 
-use super::{Cx, docs, resolve};
+use super::{Cx, docs, resolve_at};
 use crate::diag::Pointer;
 use crate::ir::{Body, BodyKind, Method, Operation, Param, ParamLocation, Success, TypeRef};
 use crate::naming::{self, Scope};
@@ -182,7 +182,7 @@ impl<'a> Cx<'a> {
             Ok(p) => p,
             Err(e) => {
                 self.diags.error(
-                    &ptr.push(""),
+                    &ptr_parent(ptr),
                     format!("malformed path template `{path}`: {e}"),
                 );
                 return None;
@@ -289,30 +289,35 @@ impl<'a> Cx<'a> {
         let spec = self.spec;
         let components = spec.components.as_ref().map(|c| &c.parameters);
         // Path-level first, operation-level overrides by (name, location).
-        let mut merged: Vec<(Pointer, &Parameter)> = Vec::new();
+        // Each entry: where it is used, where it is written (the component a
+        // `$ref` leads to), whether it is path-level, and the parameter.
+        let mut merged: Vec<(Pointer, Pointer, bool, &Parameter)> = Vec::new();
         let path_ptr = ptr_parent(ptr).push("parameters");
         for (i, p) in item.parameters.iter().enumerate() {
             let at = path_ptr.push(i.to_string());
-            if let Some(p) = resolve(self, p, "parameters", components, &at) {
-                merged.push((at, p));
+            if let Some((p, def)) = resolve_at(self, p, "parameters", components, &at) {
+                merged.push((at, def, true, p));
             }
         }
         for (i, p) in op.parameters.iter().enumerate() {
             let at = ptr.push("parameters").push(i.to_string());
-            if let Some(p) = resolve(self, p, "parameters", components, &at) {
+            if let Some((p, def)) = resolve_at(self, p, "parameters", components, &at) {
                 let data = p.parameter_data_ref();
-                merged.retain(|(_, q)| {
+                // Only a path-level parameter is overridden; a repeat within
+                // one list is reported as declared twice below.
+                merged.retain(|(_, _, path_level, q)| {
                     let qd = q.parameter_data_ref();
-                    !(qd.name == data.name
+                    !(*path_level
+                        && qd.name == data.name
                         && std::mem::discriminant(*q) == std::mem::discriminant(p))
                 });
-                merged.push((at, p));
+                merged.push((at, def, false, p));
             }
         }
         let mut scope = Scope::new();
         let mut seen: BTreeSet<(String, u8)> = BTreeSet::new();
         let mut out = Vec::new();
-        for (at, p) in merged {
+        for (used_at, at, _, p) in merged {
             let data = p.parameter_data_ref();
             let (location, tag) = match p {
                 Parameter::Path { .. } => (ParamLocation::Path, 0u8),
@@ -340,8 +345,10 @@ impl<'a> Cx<'a> {
                 continue;
             }
             if !seen.insert((data.name.clone(), tag)) {
-                self.diags
-                    .error(&at, format!("parameter `{}` is declared twice", data.name));
+                self.diags.error(
+                    &used_at,
+                    format!("parameter `{}` is declared twice", data.name),
+                );
                 continue;
             }
             let hint = format!("{type_base}{}", naming::type_name(&data.name));
@@ -365,7 +372,7 @@ impl<'a> Cx<'a> {
             let required = if location == ParamLocation::Path {
                 if !data.required {
                     self.diags.warning(
-                        &at.push("required"),
+                        &at,
                         format!(
                             "path parameter `{}` must be `required: true`; treated as required",
                             data.name
@@ -411,7 +418,7 @@ impl<'a> Cx<'a> {
     ) -> Option<Body> {
         let spec = self.spec;
         let components = spec.components.as_ref().map(|c| &c.request_bodies);
-        let body = resolve(self, body, "requestBodies", components, at)?;
+        let (body, at) = resolve_at(self, body, "requestBodies", components, at)?;
         let hint = format!("{type_base}Request");
         let content_ptr = at.push("content");
         let (media, mt) = pick_media(&body.content)?;
@@ -467,8 +474,8 @@ impl<'a> Cx<'a> {
             );
         }
         for (n, key, r) in entries {
-            let rptr = at.push(&key);
-            let Some(resp) = resolve(self, r, "responses", components, &rptr) else {
+            let Some((resp, rptr)) = resolve_at(self, r, "responses", components, &at.push(&key))
+            else {
                 continue;
             };
             let is_success = (200..300).contains(&n);

@@ -66,6 +66,53 @@ impl<'a> Cx<'a> {
                 }
             }
         }
+        self.check_alias_cycles();
+    }
+
+    /// A component that is, through `$ref`s and one-member `allOf`/`oneOf`
+    /// wrappers, only an alias of itself names no type at all (`type A = B;
+    /// type B = A;` does not compile): an error at each such component.
+    fn check_alias_cycles(&mut self) {
+        let base = Pointer::root().push("components").push("schemas");
+        let components: Vec<(String, String)> = self
+            .component_names
+            .iter()
+            .map(|(k, n)| (k.clone(), n.clone()))
+            .collect();
+        for (key, name) in components {
+            let mut chain = vec![name.clone()];
+            let cyclic = loop {
+                let current = chain.last().unwrap_or(&name);
+                match self.types.get(current).map(|t| &t.kind) {
+                    Some(TypeKind::Alias(TypeRef::Named(next))) => {
+                        if *next == name {
+                            break true;
+                        }
+                        if chain.contains(next) {
+                            break false; // a cycle elsewhere; reported there
+                        }
+                        chain.push(next.clone());
+                    }
+                    // Lowering a self-reference defines nothing.
+                    None => break chain.len() == 1,
+                    _ => break false,
+                }
+            };
+            if cyclic {
+                let via: Vec<String> = chain[1..]
+                    .iter()
+                    .filter_map(|n| self.claimed_by.get(n))
+                    .map(|p| format!(" through `{p}`"))
+                    .collect();
+                self.diags.error(
+                    &base.push(&key),
+                    format!(
+                        "reference cycle among `#/components/schemas`: this schema is only a reference to itself{}; no type can be generated for it",
+                        via.join(",")
+                    ),
+                );
+            }
+        }
     }
 
     pub(super) fn define(&mut self, name: String, docs: Vec<String>, kind: TypeKind) {
@@ -302,7 +349,33 @@ impl<'a> Cx<'a> {
             return self.lower_all_of(schema, &any.all_of, at, hint, named);
         }
         match any.typ.as_deref() {
+            None if !any.enumeration.is_empty() => {
+                self.diags.warning(
+                    &at.push("enum"),
+                    "`enum` without a `type`; represented as serde_json::Value",
+                );
+                TypeRef::Json
+            }
             None => TypeRef::Json,
+            Some(other) if !JSON_TYPES.contains(&other) => {
+                self.diags.warning(
+                    &at.push("type"),
+                    format!("unknown type `{other}` (expected one of {}); represented as serde_json::Value", JSON_TYPES.join(", ")),
+                );
+                TypeRef::Json
+            }
+            Some(other) if any.enumeration.iter().any(|v| !json_is(v, other)) => {
+                let i = any
+                    .enumeration
+                    .iter()
+                    .position(|v| !json_is(v, other))
+                    .unwrap_or(0);
+                self.diags.warning(
+                    &at.push("enum").push(i.to_string()),
+                    format!("enum value {} is not of the schema's type `{other}`; represented as serde_json::Value", any.enumeration[i]),
+                );
+                TypeRef::Json
+            }
             Some("array") => {
                 self.diags.warning(
                     at,
@@ -679,6 +752,26 @@ impl<'a> Cx<'a> {
             }),
         );
         TypeRef::Named(name)
+    }
+}
+
+/// The values of `type` in OpenAPI 3.0.
+const JSON_TYPES: &[&str] = &["string", "number", "integer", "boolean", "array", "object"];
+
+/// Whether `v` is a value of the OpenAPI type `typ` (`null` is allowed: it
+/// belongs to `nullable`, not to the enum's type).
+fn json_is(v: &serde_json::Value, typ: &str) -> bool {
+    if v.is_null() {
+        return true;
+    }
+    match typ {
+        "string" => v.is_string(),
+        "number" => v.is_number(),
+        "integer" => v.is_i64() || v.is_u64(),
+        "boolean" => v.is_boolean(),
+        "array" => v.is_array(),
+        "object" => v.is_object(),
+        _ => false,
     }
 }
 
