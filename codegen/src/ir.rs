@@ -228,9 +228,18 @@ pub struct Operation {
     pub success: Success,
     pub idempotent: bool,
     pub scopes: Vec<String>,
-    /// Array response plus an `after` cursor: gets a `_stream` method.
-    pub paginated: bool,
+    /// Takes an `after` cursor and returns a list: gets a `_stream` method.
+    pub pagination: Option<Pagination>,
     pub docs: Docs,
+}
+
+/// How the items of one page are found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pagination {
+    pub item: TypeRef,
+    /// `None`: the page is the array. `Some`: the page is an object and the
+    /// items are in this field (Rust name, presence).
+    pub field: Option<(String, Presence)>,
 }
 
 /// A JSON example from the spec and the type it illustrates.

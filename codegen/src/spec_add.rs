@@ -1,1 +1,569 @@
-pub fn placeholder() {}
+//! `spec add`: copy operations, and the closure of the components they
+//! use, from an upstream OpenAPI document into our spec. Pure: text in,
+//! text out. What the target already has is kept (its corrections survive),
+//! and the output is deterministic: paths and component names sorted, the
+//! target's leading comment block preserved, YAML re-serialized.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_yaml::{Mapping, Value};
+
+use crate::diag::{Diagnostic, Diagnostics, Pointer};
+
+const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// Which upstream operations to copy.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    pub operation_ids: Vec<String>,
+    pub tags: Vec<String>,
+}
+
+/// What `add` did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AddReport {
+    /// Operations copied from upstream.
+    pub added: Vec<String>,
+    /// Selected operations the target already had (left as they are).
+    pub kept: Vec<String>,
+    /// Components copied, as `kind/name`.
+    pub components: Vec<String>,
+}
+
+/// Add the selected operations of `upstream` to `target` (None: start a new
+/// spec from upstream's `openapi`, `info` and `servers`). Returns the new
+/// target text.
+pub fn add(
+    target_label: &str,
+    target: Option<&str>,
+    upstream_label: &str,
+    upstream: &str,
+    selection: &Selection,
+) -> Result<(String, AddReport), Vec<Diagnostic>> {
+    let mut up_diags = Diagnostics::new(upstream_label);
+    let mut tg_diags = Diagnostics::new(target_label);
+    let up: Value = parse(upstream, &mut up_diags)?;
+    let (header, mut doc) = match target {
+        Some(text) => (leading_comments(text), parse(text, &mut tg_diags)?),
+        None => (String::new(), skeleton(&up)),
+    };
+    if !doc.is_mapping() {
+        tg_diags.error(&Pointer::root(), "the target spec is not a YAML mapping");
+        return Err(tg_diags.into_sorted());
+    }
+    let mut report = AddReport::default();
+
+    // Which upstream operations are selected.
+    let mut wanted: BTreeSet<&str> = selection.operation_ids.iter().map(String::as_str).collect();
+    let mut chosen: Vec<(String, String)> = Vec::new(); // (path, method)
+    let up_paths = up
+        .get("paths")
+        .and_then(Value::as_mapping)
+        .cloned()
+        .unwrap_or_default();
+    for (path, item) in &up_paths {
+        let Some(path) = path.as_str() else { continue };
+        for m in METHODS {
+            let Some(op) = item.get(*m) else { continue };
+            let id = op.get("operationId").and_then(Value::as_str).unwrap_or("");
+            let tagged = op
+                .get("tags")
+                .and_then(Value::as_sequence)
+                .is_some_and(|tags| {
+                    tags.iter().any(|t| {
+                        t.as_str()
+                            .is_some_and(|t| selection.tags.iter().any(|w| w == t))
+                    })
+                });
+            if wanted.remove(id) || tagged {
+                chosen.push((path.to_string(), (*m).to_string()));
+            }
+        }
+    }
+    for missing in wanted {
+        up_diags.error(
+            &Pointer::root().push("paths"),
+            format!("no operation with operationId `{missing}` upstream"),
+        );
+    }
+    for tag in &selection.tags {
+        if !chosen.iter().any(|(p, m)| {
+            up_paths
+                .get(p.as_str())
+                .and_then(|i| i.get(m.as_str()))
+                .and_then(|o| o.get("tags"))
+                .and_then(Value::as_sequence)
+                .is_some_and(|t| t.iter().any(|t| t.as_str() == Some(tag)))
+        }) {
+            up_diags.error(
+                &Pointer::root().push("tags"),
+                format!("no operation is tagged `{tag}` upstream"),
+            );
+        }
+    }
+    if up_diags.has_errors() {
+        return Err(up_diags.into_sorted());
+    }
+
+    // Operation ids the target already has, and where.
+    let mut target_ids: BTreeMap<String, (String, String)> = BTreeMap::new();
+    if let Some(paths) = doc.get("paths").and_then(Value::as_mapping) {
+        for (path, item) in paths {
+            for m in METHODS {
+                if let Some(id) = item
+                    .get(*m)
+                    .and_then(|o| o.get("operationId"))
+                    .and_then(Value::as_str)
+                {
+                    target_ids.insert(
+                        id.to_string(),
+                        (path.as_str().unwrap_or("").to_string(), (*m).to_string()),
+                    );
+                }
+            }
+        }
+    }
+
+    let map = doc.as_mapping_mut().ok_or_else(Vec::new)?;
+    let paths = entry_mapping(map, "paths")?;
+    for (path, method) in &chosen {
+        let Some(item) = up_paths.get(path.as_str()) else {
+            continue;
+        };
+        let Some(op) = item.get(method.as_str()) else {
+            continue;
+        };
+        let id = op
+            .get("operationId")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        if let Some((p, m)) = target_ids.get(&id) {
+            if p == path && m == method {
+                report.kept.push(id);
+                continue;
+            }
+            tg_diags.error(
+                &Pointer::root()
+                    .push("paths")
+                    .push(p)
+                    .push(m)
+                    .push("operationId"),
+                format!(
+                    "operationId `{id}` is already used here; upstream has it at {method} {path}"
+                ),
+            );
+            continue;
+        }
+        let target_item = entry_mapping(paths, path)?;
+        if target_item.get(method.as_str()).is_some() {
+            tg_diags.error(
+                &Pointer::root().push("paths").push(path).push(method),
+                format!("{method} {path} already exists with another operationId; not replaced by `{id}`"),
+            );
+            continue;
+        }
+        if let (Some(params), None) = (item.get("parameters"), target_item.get("parameters")) {
+            target_item.insert("parameters".into(), params.clone());
+        }
+        target_item.insert(method.as_str().into(), op.clone());
+        report.added.push(id);
+    }
+    if tg_diags.has_errors() {
+        return Err(tg_diags.into_sorted());
+    }
+
+    // The closure of `$ref`s, taking components from the target when it has them.
+    let mut queue: Vec<String> = Vec::new();
+    collect_refs(doc.get("paths").unwrap_or(&Value::Null), &mut queue);
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    while let Some(reference) = queue.pop() {
+        if !seen.insert(reference.clone()) {
+            continue;
+        }
+        let Some((kind, name)) = split_ref(&reference) else {
+            tg_diags.error(&Pointer::root(), format!("`$ref: {reference}` is not a local component reference; copy its target by hand"));
+            continue;
+        };
+        let existing = doc
+            .get("components")
+            .and_then(|c| c.get(kind.as_str()))
+            .and_then(|k| k.get(name.as_str()))
+            .cloned();
+        let value = match existing {
+            Some(v) => v,
+            None => {
+                let Some(v) = up
+                    .get("components")
+                    .and_then(|c| c.get(kind.as_str()))
+                    .and_then(|k| k.get(name.as_str()))
+                    .cloned()
+                else {
+                    up_diags.error(
+                        &Pointer::from_ref(&reference),
+                        format!("`$ref: {reference}` does not resolve upstream"),
+                    );
+                    continue;
+                };
+                let map = doc.as_mapping_mut().ok_or_else(Vec::new)?;
+                let components = entry_mapping(map, "components")?;
+                entry_mapping(components, &kind)?.insert(name.as_str().into(), v.clone());
+                report.components.push(format!("{kind}/{name}"));
+                v
+            }
+        };
+        collect_refs(&value, &mut queue);
+    }
+    if up_diags.has_errors() {
+        return Err(up_diags.into_sorted());
+    }
+    if tg_diags.has_errors() {
+        return Err(tg_diags.into_sorted());
+    }
+    add_security(&mut doc, &up);
+    sort_document(&mut doc);
+    let body = serde_yaml::to_string(&doc).map_err(|e| {
+        let mut d = Diagnostics::new(target_label);
+        d.error(
+            &Pointer::root(),
+            format!("cannot serialize the result: {e}"),
+        );
+        d.into_sorted()
+    })?;
+    report.added.sort();
+    report.kept.sort();
+    report.components.sort();
+    Ok((format!("{header}{body}"), report))
+}
+
+fn parse(text: &str, diags: &mut Diagnostics) -> Result<Value, Vec<Diagnostic>> {
+    serde_yaml::from_str(text).map_err(|e| {
+        let at = e
+            .location()
+            .map(|l| format!(" at line {}, column {}", l.line(), l.column()))
+            .unwrap_or_default();
+        diags.error(&Pointer::root(), format!("YAML syntax error{at}: {e}"));
+        diags.clone().into_sorted()
+    })
+}
+
+/// The comment lines (and blank lines) before the first YAML content.
+fn leading_comments(text: &str) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        let t = line.trim_start();
+        if t.starts_with('#') || t.is_empty() {
+            out.push_str(line);
+            out.push('\n');
+        } else {
+            break;
+        }
+    }
+    out
+}
+
+fn skeleton(up: &Value) -> Value {
+    let mut m = Mapping::new();
+    for key in ["openapi", "info", "servers"] {
+        if let Some(v) = up.get(key) {
+            m.insert(key.into(), v.clone());
+        }
+    }
+    m.insert("paths".into(), Value::Mapping(Mapping::new()));
+    Value::Mapping(m)
+}
+
+/// `map[key]` as a mapping, created (or replaced, if it was not a mapping).
+fn entry_mapping<'m>(map: &'m mut Mapping, key: &str) -> Result<&'m mut Mapping, Vec<Diagnostic>> {
+    let slot = map.entry(key.into()).or_insert(Value::Null);
+    if !slot.is_mapping() {
+        *slot = Value::Mapping(Mapping::new());
+    }
+    slot.as_mapping_mut().ok_or_else(|| {
+        let mut d = Diagnostics::new("spec add");
+        d.error(&Pointer::root().push(key), "internal error: not a mapping");
+        d.into_sorted()
+    })
+}
+
+fn collect_refs(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Mapping(m) => {
+            for (k, v) in m {
+                if k.as_str() == Some("$ref") {
+                    if let Some(r) = v.as_str() {
+                        out.push(r.to_string());
+                    }
+                } else {
+                    collect_refs(v, out);
+                }
+            }
+        }
+        Value::Sequence(s) => s.iter().for_each(|v| collect_refs(v, out)),
+        Value::Tagged(t) => collect_refs(&t.value, out),
+        _ => {}
+    }
+}
+
+fn split_ref(reference: &str) -> Option<(String, String)> {
+    let rest = reference.strip_prefix("#/components/")?;
+    let (kind, name) = rest.split_once('/')?;
+    Some((kind.to_string(), name.replace("~1", "/").replace("~0", "~")))
+}
+
+/// Security schemes the operations name, with oauth2 scopes limited to the used ones.
+fn add_security(doc: &mut Value, up: &Value) {
+    let mut used: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut requirement_lists: Vec<Value> = Vec::new();
+    if let Some(s) = doc.get("security") {
+        requirement_lists.push(s.clone());
+    }
+    if let Some(paths) = doc.get("paths").and_then(Value::as_mapping) {
+        for item in paths.values() {
+            for m in METHODS {
+                if let Some(s) = item.get(*m).and_then(|o| o.get("security")) {
+                    requirement_lists.push(s.clone());
+                }
+            }
+        }
+    }
+    for list in &requirement_lists {
+        for req in list.as_sequence().into_iter().flatten() {
+            for (name, scopes) in req.as_mapping().into_iter().flatten() {
+                let Some(name) = name.as_str() else { continue };
+                let set = used.entry(name.to_string()).or_default();
+                for s in scopes.as_sequence().into_iter().flatten() {
+                    if let Some(s) = s.as_str() {
+                        set.insert(s.to_string());
+                    }
+                }
+            }
+        }
+    }
+    let Some(map) = doc.as_mapping_mut() else {
+        return;
+    };
+    let Ok(components) = entry_mapping(map, "components") else {
+        return;
+    };
+    let Ok(schemes) = entry_mapping(components, "securitySchemes") else {
+        return;
+    };
+    for (name, scopes) in used {
+        let existing = schemes.get(name.as_str()).cloned();
+        let Some(mut scheme) = existing.or_else(|| {
+            up.get("components")
+                .and_then(|c| c.get("securitySchemes"))
+                .and_then(|s| s.get(name.as_str()))
+                .cloned()
+        }) else {
+            continue;
+        };
+        if let Some(flows) = scheme.get_mut("flows").and_then(Value::as_mapping_mut) {
+            let up_flows = up
+                .get("components")
+                .and_then(|c| c.get("securitySchemes"))
+                .and_then(|s| s.get(name.as_str()))
+                .and_then(|s| s.get("flows"));
+            for (flow_name, flow) in flows.iter_mut() {
+                let Some(flow_scopes) = flow.get_mut("scopes").and_then(Value::as_mapping_mut)
+                else {
+                    continue;
+                };
+                let all = up_flows
+                    .and_then(|f| f.get(flow_name))
+                    .and_then(|f| f.get("scopes"))
+                    .and_then(Value::as_mapping);
+                for s in &scopes {
+                    if flow_scopes.get(s.as_str()).is_none() {
+                        let text = all
+                            .and_then(|a| a.get(s.as_str()))
+                            .cloned()
+                            .unwrap_or(Value::String(String::new()));
+                        flow_scopes.insert(s.as_str().into(), text);
+                    }
+                }
+                flow_scopes.retain(|k, _| k.as_str().is_some_and(|k| scopes.contains(k)));
+                sort_mapping(flow_scopes);
+            }
+        }
+        schemes.insert(name.as_str().into(), scheme);
+    }
+}
+
+fn sort_mapping(m: &mut Mapping) {
+    let mut entries: Vec<(Value, Value)> = std::mem::take(m).into_iter().collect();
+    entries.sort_by(|a, b| key(&a.0).cmp(&key(&b.0)));
+    m.extend(entries);
+}
+
+fn key(v: &Value) -> String {
+    v.as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| serde_yaml::to_string(v).unwrap_or_default())
+}
+
+/// Paths sorted, methods in a fixed order after `parameters`, component
+/// kinds and names sorted. Everything else keeps its order.
+fn sort_document(doc: &mut Value) {
+    let Some(map) = doc.as_mapping_mut() else {
+        return;
+    };
+    if let Some(Value::Mapping(paths)) = map.get_mut("paths") {
+        sort_mapping(paths);
+        for (_, item) in paths.iter_mut() {
+            let Some(item) = item.as_mapping_mut() else {
+                continue;
+            };
+            let mut entries: Vec<(Value, Value)> = std::mem::take(item).into_iter().collect();
+            let rank = |k: &Value| {
+                let k = k.as_str().unwrap_or("");
+                if let Some(i) = METHODS.iter().position(|m| *m == k) {
+                    (1, i, String::new())
+                } else if k == "parameters" {
+                    (0, 0, String::new())
+                } else {
+                    (2, 0, k.to_string())
+                }
+            };
+            entries.sort_by_key(|(k, _)| rank(k));
+            item.extend(entries);
+        }
+    }
+    if let Some(Value::Mapping(components)) = map.get_mut("components") {
+        sort_mapping(components);
+        for (_, kind) in components.iter_mut() {
+            if let Some(kind) = kind.as_mapping_mut() {
+                sort_mapping(kind);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const UPSTREAM: &str = r#"
+openapi: 3.0.3
+info: {title: t, version: '1'}
+paths:
+  /b/{id}:
+    parameters:
+      - $ref: '#/components/parameters/id'
+    get:
+      operationId: getB
+      tags: [B]
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/B'}
+      security:
+        - oauth2: [b.read]
+  /a:
+    post:
+      operationId: createA
+      tags: [A]
+      responses:
+        '204': {description: none}
+      security:
+        - oauth2: [a.manage]
+components:
+  parameters:
+    id: {name: id, in: path, required: true, schema: {type: string}}
+  schemas:
+    B:
+      type: object
+      properties:
+        c: {$ref: '#/components/schemas/C'}
+    C: {type: string}
+    Unused: {type: string}
+  securitySchemes:
+    oauth2:
+      type: oauth2
+      flows:
+        clientCredentials:
+          tokenUrl: /t
+          scopes: {a.manage: A, b.read: B, z.other: Z}
+"#;
+
+    fn sel(ids: &[&str], tags: &[&str]) -> Selection {
+        Selection {
+            operation_ids: ids.iter().map(|s| s.to_string()).collect(),
+            tags: tags.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn copies_operation_and_closure_only() {
+        let (text, report) =
+            add("t.yaml", None, "up.yaml", UPSTREAM, &sel(&["getB"], &[])).expect("adds");
+        assert_eq!(report.added, ["getB"]);
+        assert_eq!(
+            report.components,
+            ["parameters/id", "schemas/B", "schemas/C"]
+        );
+        assert!(!text.contains("Unused"));
+        assert!(!text.contains("createA"));
+        assert!(text.contains("b.read"));
+        assert!(
+            !text.contains("a.manage") && !text.contains("z.other"),
+            "{text}"
+        );
+        assert!(crate::generate("t.yaml", &text).is_ok());
+    }
+
+    #[test]
+    fn keeps_target_content_and_is_deterministic() {
+        let (first, _) =
+            add("t.yaml", None, "up.yaml", UPSTREAM, &sel(&["getB"], &[])).expect("adds");
+        let edited = format!("# header kept\n{}", first.replace("ok\n", "corrected\n"));
+        let (second, report) = add(
+            "t.yaml",
+            Some(&edited),
+            "up.yaml",
+            UPSTREAM,
+            &sel(&["getB", "createA"], &[]),
+        )
+        .expect("adds");
+        assert_eq!(report.added, ["createA"]);
+        assert_eq!(report.kept, ["getB"]);
+        assert!(second.starts_with("# header kept\n"));
+        assert!(second.contains("corrected"), "the target's edit survives");
+        let (third, _) = add(
+            "t.yaml",
+            Some(&second),
+            "up.yaml",
+            UPSTREAM,
+            &sel(&[], &["A", "B"]),
+        )
+        .expect("adds");
+        assert_eq!(second, third, "adding what is there changes nothing");
+        // Paths come out sorted.
+        assert!(third.find("/a:").unwrap_or(usize::MAX) < third.find("/b/{id}:").unwrap_or(0));
+    }
+
+    #[test]
+    fn unknown_operation_and_tag_are_errors() {
+        let err = add(
+            "t.yaml",
+            None,
+            "up.yaml",
+            UPSTREAM,
+            &sel(&["nope"], &["Nope"]),
+        )
+        .expect_err("fails");
+        let text: Vec<String> = err.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            text,
+            [
+                "error: up.yaml#/paths: no operation with operationId `nope` upstream",
+                "error: up.yaml#/tags: no operation is tagged `Nope` upstream",
+            ]
+        );
+    }
+}

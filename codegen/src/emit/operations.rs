@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{Scope, doc_attrs, ty};
-use crate::ir::{Api, BodyKind, Method, Operation, Param, Success, TypeRef};
+use crate::ir::{Api, BodyKind, Method, Operation, Param, Presence, Success, TypeRef};
 
 pub fn emit(api: &Api) -> TokenStream {
     let methods = api.operations.iter().map(operation);
@@ -147,13 +147,10 @@ fn operation(op: &Operation) -> TokenStream {
             self.call(&OPERATION) #(#chain)*
         }
     };
-    if !op.paginated {
-        return main;
-    }
-    let Success::Json(TypeRef::Vec(item)) = &op.success else {
+    let Some(pagination) = &op.pagination else {
         return main;
     };
-    let item = ty(item, Scope::Crate);
+    let item = ty(&pagination.item, Scope::Crate);
     let stream = format_ident!("{}_stream", op.rust_name);
     let sig = args.iter().map(|(n, t)| quote!(#n: #t));
     let names = args.iter().map(|(n, _)| n);
@@ -161,13 +158,28 @@ fn operation(op: &Operation) -> TokenStream {
         " Every item of [`Self::{}`], following the `Link: <…>; rel=\"next\"` pages.",
         op.rust_name
     );
+    let call = quote!(self.#name(#(#names),*));
+    let body = match &pagination.field {
+        None => quote!(crate::runtime::paginate(#call)),
+        Some((field, presence)) => {
+            let field = format_ident!("{}", field);
+            let take = match presence {
+                Presence::Required => quote!(page.#field),
+                Presence::Optional | Presence::RequiredNullable => {
+                    quote!(page.#field.unwrap_or_default())
+                }
+                Presence::OptionalNullable => quote!(page.#field.into_option().unwrap_or_default()),
+            };
+            quote!(crate::runtime::paginate_with(#call, |page| #take))
+        }
+    };
     quote! {
         #main
 
         #[doc = #doc]
         #allow
         pub fn #stream(&self, #(#sig),*) -> impl ::futures_util::Stream<Item = ::std::result::Result<#item, crate::runtime::Error>> + ::std::marker::Send + 'static {
-            crate::runtime::paginate(self.#name(#(#names),*))
+            #body
         }
     }
 }

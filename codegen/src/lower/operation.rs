@@ -9,7 +9,9 @@ use openapiv3::{
 
 use super::{Cx, docs, resolve_at};
 use crate::diag::Pointer;
-use crate::ir::{Body, BodyKind, Method, Operation, Param, ParamLocation, Success, TypeRef};
+use crate::ir::{
+    Body, BodyKind, Method, Operation, Pagination, Param, ParamLocation, Success, TypeRef,
+};
 use crate::naming::{self, Scope};
 
 /// Methods the runtime's `Client` defines itself; a generated operation with
@@ -147,7 +149,7 @@ impl<'a> Cx<'a> {
             if let Some(lowered) =
                 self.lower_operation(&id, rust_name, path, method, item, op, &ptr)
             {
-                if lowered.paginated {
+                if lowered.pagination.is_some() {
                     let stream = format!("{}_stream", lowered.rust_name);
                     if method_scope.contains(&stream) {
                         self.diags.warning(
@@ -155,7 +157,7 @@ impl<'a> Cx<'a> {
                             format!("`{stream}` is taken by another operation; no stream method"),
                         );
                         let mut l = lowered;
-                        l.paginated = false;
+                        l.pagination = None;
                         self.operations.push(l);
                         continue;
                     }
@@ -247,11 +249,15 @@ impl<'a> Cx<'a> {
         let scopes = self.scopes(op, ptr);
         let idempotent = method.is_idempotent()
             || op.extensions.get("x-idempotent").and_then(|v| v.as_bool()) == Some(true);
-        let paginated = matches!(&success, Success::Json(TypeRef::Vec(_)))
-            && optional_params
-                .iter()
-                .chain(required_params.iter())
-                .any(|p| p.wire_name == "after" && p.location == ParamLocation::Query);
+        let takes_cursor = optional_params
+            .iter()
+            .chain(required_params.iter())
+            .any(|p| p.wire_name == "after" && p.location == ParamLocation::Query);
+        let pagination = if takes_cursor {
+            self.pagination(&success)
+        } else {
+            None
+        };
         let mut d = docs(op.summary.as_deref(), op.description.as_deref());
         if !d.is_empty() {
             d.push(String::new());
@@ -274,7 +280,7 @@ impl<'a> Cx<'a> {
             success,
             idempotent,
             scopes,
-            paginated,
+            pagination,
             docs: d,
         })
     }
@@ -401,6 +407,36 @@ impl<'a> Cx<'a> {
             });
         }
         out
+    }
+
+    /// The list in a response: the array itself, or the one array property
+    /// of an object (Okta wraps some lists, e.g. `{"memberExternalIds": […]}`).
+    fn pagination(&self, success: &Success) -> Option<Pagination> {
+        match success {
+            Success::Json(TypeRef::Vec(item)) => Some(Pagination {
+                item: (**item).clone(),
+                field: None,
+            }),
+            Success::Json(TypeRef::Named(name)) => {
+                let Some(crate::ir::TypeKind::Struct(s)) = self.types.get(name).map(|t| &t.kind)
+                else {
+                    return None;
+                };
+                let mut lists = s.fields.iter().filter_map(|f| match &f.ty {
+                    TypeRef::Vec(item) => Some((f, item)),
+                    _ => None,
+                });
+                let (field, item) = lists.next()?;
+                if lists.next().is_some() {
+                    return None;
+                }
+                Some(Pagination {
+                    item: (**item).clone(),
+                    field: Some((field.rust_name.clone(), field.presence)),
+                })
+            }
+            _ => None,
+        }
     }
 
     fn is_struct(&self, name: &str) -> bool {

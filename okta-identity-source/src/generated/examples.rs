@@ -10,6 +10,42 @@ fn example_bulk_delete_payload() {
     );
 }
 #[test]
+fn example_bulk_group_delete_payload() {
+    crate::runtime::testing::assert_example_round_trips::<
+        crate::models::BulkGroupDeleteRequestBody,
+    >(
+        "#/components/examples/bulkGroupDeletePayload",
+        r#"{"externalIds":["GROUPEXT123456784C2IF","GROUPEXT123456784C3IF","GROUPEXT123456784C4IF"]}"#,
+    );
+}
+#[test]
+fn example_bulk_group_memberships_delete_payload() {
+    crate::runtime::testing::assert_example_round_trips::<
+        crate::models::BulkGroupMembershipsDeleteRequestBody,
+    >(
+        "#/components/examples/bulkGroupMembershipsDeletePayload",
+        r#"{"memberships":[{"groupExternalId":"GROUPEXT123456784C2IFA","memberExternalIds":["USEREXT123456784C2IFA","USEREXT123456784C3IFB","USEREXT123456784C4IFC"]},{"groupExternalId":"GROUPEXT123456784C2IFB","memberExternalIds":["USEREXT123456784C2IFA","USEREXT123456784C3IFB","USEREXT123456784C4IFC"]}]}"#,
+    );
+}
+#[test]
+fn example_bulk_group_memberships_upsert_payload() {
+    crate::runtime::testing::assert_example_round_trips::<
+        crate::models::BulkGroupMembershipsUpsertRequestBody,
+    >(
+        "#/components/examples/bulkGroupMembershipsUpsertPayload",
+        r#"{"memberships":[{"groupExternalId":"GROUPEXT123456784C2IFA","memberExternalIds":["USEREXT123456784C2IFA","USEREXT123456784C3IFB","USEREXT123456784C4IFC"]},{"groupExternalId":"GROUPEXT123456784C2IFB","memberExternalIds":["USEREXT123456784C2IFA","USEREXT123456784C3IFB","USEREXT123456784C4IFC"]}]}"#,
+    );
+}
+#[test]
+fn example_bulk_group_upsert_payload() {
+    crate::runtime::testing::assert_example_round_trips::<
+        crate::models::BulkGroupUpsertRequestBody,
+    >(
+        "#/components/examples/bulkGroupUpsertPayload",
+        r#"{"profiles":[{"externalId":"GROUPEXT123456784C2IF","profile":{"description":"group1 description","displayName":"group1"}},{"externalId":"GROUPEXT123456784C3IF","profile":{"description":"group2 description","displayName":"group2"}}]}"#,
+    );
+}
+#[test]
 fn example_bulk_upsert_payload() {
     crate::runtime::testing::assert_example_round_trips::<
         crate::models::BulkUpsertRequestBody,
@@ -64,6 +100,33 @@ fn example_get_session_response() {
     );
 }
 #[test]
+fn example_group_memberships() {
+    crate::runtime::testing::assert_example_round_trips::<
+        crate::models::GroupMembershipsResponseSchema,
+    >(
+        "#/components/examples/GroupMemberships",
+        r#"{"memberExternalIds":["USEREXT123456784C2IFA","USEREXT123456784C3IFB","USEREXT123456784C4IFC"]}"#,
+    );
+}
+#[test]
+fn example_groups_payload() {
+    crate::runtime::testing::assert_example_round_trips::<
+        crate::models::GroupsRequestSchema,
+    >(
+        "#/components/examples/GroupsPayload",
+        r#"{"externalId":"GROUPEXT123456784C2IF","profile":{"description":"All users West of The Rockies","displayName":"West Coast users"}}"#,
+    );
+}
+#[test]
+fn example_groups_response() {
+    crate::runtime::testing::assert_example_round_trips::<
+        crate::models::GroupsResponseSchema,
+    >(
+        "#/components/examples/GroupsResponse",
+        r#"{"externalId":"GROUPEXT123456784C2IF","id":"00gsl4xM9ys8TdnbZ0g4","profile":{"description":"All users West of The Rockies","displayName":"West Coast users"}}"#,
+    );
+}
+#[test]
 fn example_list_sessions_response_for_get_sessions() {
     crate::runtime::testing::assert_example_round_trips::<
         ::std::vec::Vec<crate::models::IdentitySourceSession>,
@@ -73,11 +136,74 @@ fn example_list_sessions_response_for_get_sessions() {
     );
 }
 #[test]
+fn example_membership_payload() {
+    crate::runtime::testing::assert_example_round_trips::<
+        crate::models::MembershipRequestSchema,
+    >(
+        "#/components/examples/MembershipPayload",
+        r#"{"memberExternalId":"USEREXT123456784C2IFA"}"#,
+    );
+}
+#[test]
 fn example_trigger_session_response() {
     crate::runtime::testing::assert_example_round_trips::<
         crate::models::IdentitySourceSession,
     >(
         "#/components/examples/TriggerSessionResponse",
         r#"{"created":"2022-04-04T15:56:05.000Z","id":"aps1qqonvr2SZv6o70h8","identitySourceId":"0oa3l6l6WK6h0R0QW0g4","importType":"INCREMENTAL","lastUpdated":"2022-05-05T18:15:44.000Z","status":"TRIGGERED"}"#,
+    );
+}
+#[test]
+fn example_user_payload() {
+    crate::runtime::testing::assert_example_round_trips::<
+        crate::models::UserRequestSchema,
+    >(
+        "#/components/examples/UserPayload",
+        r#"{"externalId":"EXT987654321Z9Y7X","profile":{"email":"emily.jones@example.com","firstName":"Emily","homeAddress":"10800 NE 8th St #600, Bellevue, WA 98004","lastName":"Jones","mobilePhone":"987-654-3210","secondEmail":"emily.secondary@example.com","userName":"emily.jones@example.com"}}"#,
+    );
+}
+#[test]
+fn example_user_replace_payload() {
+    crate::runtime::testing::assert_example_round_trips::<
+        crate::models::UserRequestSchema,
+    >(
+        "#/components/examples/UserReplacePayload",
+        r#"{"profile":{"email":"brockly@email.com","firstName":"Emily","lastName":"Brock","userName":"brockly@email.com"}}"#,
+    );
+}
+#[test]
+fn example_user_replace_response() {
+    crate::runtime::testing::assert_example_round_trips::<
+        crate::models::UserResponseSchema,
+    >(
+        "#/components/examples/UserReplaceResponse",
+        r#"{"profile":{"email":"brockly@email.com","firstName":"Emily","homeAddress":null,"lastName":"Brock","mobilePhone":null,"secondEmail":null,"userName":"brockly@email.com"}}"#,
+    );
+}
+#[test]
+fn example_user_response() {
+    crate::runtime::testing::assert_example_round_trips::<
+        crate::models::UserResponseSchema,
+    >(
+        "#/components/examples/UserResponse",
+        r#"{"created":"2025-07-24T12:06:05.000Z","externalId":"EXT987654321Z9Y7X","id":"00u7m9p9ZT8k2S2EX1f7","lastUpdated":"2025-08-05T16:15:44.000Z","profile":{"email":"emily.jones@example.com","firstName":"Emily","homeAddress":"10800 NE 8th St #600, Bellevue, WA 98004","lastName":"Jones","mobilePhone":"987-654-3210","secondEmail":"emily.secondary@example.com","userName":"emily.jones@example.com"}}"#,
+    );
+}
+#[test]
+fn example_user_update_payload() {
+    crate::runtime::testing::assert_example_round_trips::<
+        crate::models::UsersUpdateRequestSchema,
+    >(
+        "#/components/examples/UserUpdatePayload",
+        r#"{"profile":{"email":"emily.brock@update.com","firstName":"Emily","lastName":"Brock","userName":"emily.brock@update.com"}}"#,
+    );
+}
+#[test]
+fn example_user_update_response() {
+    crate::runtime::testing::assert_example_round_trips::<
+        crate::models::UserResponseSchema,
+    >(
+        "#/components/examples/UserUpdateResponse",
+        r#"{"profile":{"email":"emily.brock@update.com","firstName":"Emily","homeAddress":"10800 NE 8th St #600, Bellevue, WA 98004","lastName":"Brock","mobilePhone":"987-654-3210","secondEmail":"emily.secondary@example.com","userName":"emily.brock@update.com"}}"#,
     );
 }

@@ -75,6 +75,81 @@ impl<'de> ::serde::Deserialize<'de> for BulkDeleteRequestBodyEntityType {
     }
 }
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+pub struct BulkGroupDeleteRequestBody {
+    /// Array of external IDs of groups that need to be deleted in Okta
+    #[serde(
+        rename = "externalIds",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub external_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Properties the spec does not declare (custom attributes, fields
+    /// added to the API later), kept and sent as they are.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
+}
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+pub struct BulkGroupMembershipsDeleteRequestBody {
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub memberships: ::std::option::Option<IdentitySourceGroupMembershipsDeleteProfile>,
+    /// Properties the spec does not declare (custom attributes, fields
+    /// added to the API later), kept and sent as they are.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
+}
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+pub struct BulkGroupMembershipsUpsertRequestBody {
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub memberships: ::std::option::Option<IdentitySourceGroupMembershipsUpsertProfile>,
+    /// Properties the spec does not declare (custom attributes, fields
+    /// added to the API later), kept and sent as they are.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
+}
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+pub struct BulkGroupUpsertRequestBody {
+    /// Array of group profiles that needs to be inserted or updated in Okta
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub profiles: ::std::option::Option<
+        ::std::vec::Vec<BulkGroupUpsertRequestBodyProfilesItem>,
+    >,
+    /// Properties the spec does not declare (custom attributes, fields
+    /// added to the API later), kept and sent as they are.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
+}
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+pub struct BulkGroupUpsertRequestBodyProfilesItem {
+    /// The external ID of the group that needs to be created or updated in Okta
+    #[serde(
+        rename = "externalId",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub external_id: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub profile: ::std::option::Option<IdentitySourceGroupProfileForUpsert>,
+    /// Properties the spec does not declare (custom attributes, fields
+    /// added to the API later), kept and sent as they are.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
+}
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BulkUpsertRequestBody {
     /// The type of data to upsert into the session. Currently, only `USERS` is supported.
     #[serde(
@@ -220,6 +295,162 @@ pub struct ErrorCause {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub error_summary: ::std::option::Option<::std::string::String>,
+    /// Properties the spec does not declare (custom attributes, fields
+    /// added to the API later), kept and sent as they are.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
+}
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+pub struct GroupMembershipsResponseSchema {
+    /// A list of app user external IDs that are members of the group in Okta
+    #[serde(
+        rename = "memberExternalIds",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub member_external_ids: ::std::option::Option<
+        ::std::vec::Vec<::std::string::String>,
+    >,
+    /// Properties the spec does not declare (custom attributes, fields
+    /// added to the API later), kept and sent as they are.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
+}
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+pub struct GroupsRequestSchema {
+    /// The external ID of the identity source group to be created
+    #[serde(
+        rename = "externalId",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub external_id: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub profile: ::std::option::Option<IdentitySourceGroupProfileForUpsert>,
+    /// Properties the spec does not declare (custom attributes, fields
+    /// added to the API later), kept and sent as they are.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
+}
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+pub struct GroupsResponseSchema {
+    /// The external ID of the identity source group
+    #[serde(
+        rename = "externalId",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub external_id: ::std::option::Option<::std::string::String>,
+    /// The Okta group ID of the identity source group
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub id: ::std::option::Option<::std::string::String>,
+    /// The profile information of the group
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub profile: ::std::option::Option<GroupsResponseSchemaProfile>,
+    /// Properties the spec does not declare (custom attributes, fields
+    /// added to the API later), kept and sent as they are.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
+}
+/// The profile information of the group
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+pub struct GroupsResponseSchemaProfile {
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub profile: ::std::option::Option<IdentitySourceGroupProfileForUpsert>,
+    /// Properties the spec does not declare (custom attributes, fields
+    /// added to the API later), kept and sent as they are.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
+}
+/// Array of group memberships that need to be deleted in Okta
+pub type IdentitySourceGroupMembershipsDeleteProfile = ::std::vec::Vec<
+    IdentitySourceGroupMembershipsDeleteProfileItem,
+>;
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+pub struct IdentitySourceGroupMembershipsDeleteProfileItem {
+    /// The external ID of the group whose memberships need to be deleted in Okta
+    #[serde(
+        rename = "groupExternalId",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub group_external_id: ::std::option::Option<::std::string::String>,
+    /// Array of external IDs of member profiles that need to be inserted in this group in Okta
+    #[serde(
+        rename = "memberExternalIds",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub member_external_ids: ::std::option::Option<
+        ::std::vec::Vec<::std::string::String>,
+    >,
+    /// Properties the spec does not declare (custom attributes, fields
+    /// added to the API later), kept and sent as they are.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
+}
+/// Array of group memberships that need to be inserted or updated in Okta
+pub type IdentitySourceGroupMembershipsUpsertProfile = ::std::vec::Vec<
+    IdentitySourceGroupMembershipsUpsertProfileItem,
+>;
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+pub struct IdentitySourceGroupMembershipsUpsertProfileItem {
+    /// The external ID of the group whose memberships need to be inserted or updated in Okta
+    #[serde(
+        rename = "groupExternalId",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub group_external_id: ::std::option::Option<::std::string::String>,
+    /// Array of external IDs of member profiles that need to be inserted in this group in Okta
+    #[serde(
+        rename = "memberExternalIds",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub member_external_ids: ::std::option::Option<
+        ::std::vec::Vec<::std::string::String>,
+    >,
+    /// Properties the spec does not declare (custom attributes, fields
+    /// added to the API later), kept and sent as they are.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
+}
+/// Contains a set of external group attributes and their values that are mapped to Okta standard properties. See the group [`profile` object](https://developer.okta.com/docs/api/openapi/okta-management/management/tag/Group/#tag/Group/operation/getGroup!c=200&path=profile&t=response) and Declaration of a Custom Identity Source Schema in [Using anything as a source](https://help.okta.com/okta_help.htm?type=oie&id=ext-anything-as-a-source).
+/// > **Note:** Profile attributes can only be of the string type.
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+pub struct IdentitySourceGroupProfileForUpsert {
+    /// Description of the group
+    #[serde(default, skip_serializing_if = "crate::runtime::Nullable::is_undefined")]
+    pub description: crate::runtime::Nullable<::std::string::String>,
+    /// Name of the group
+    #[serde(
+        rename = "displayName",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub display_name: ::std::option::Option<::std::string::String>,
     /// Properties the spec does not declare (custom attributes, fields
     /// added to the API later), kept and sent as they are.
     #[serde(flatten)]
@@ -413,9 +644,9 @@ pub struct IdentitySourceUserProfileForUpsert {
     #[serde(
         rename = "secondEmail",
         default,
-        skip_serializing_if = "::std::option::Option::is_none"
+        skip_serializing_if = "crate::runtime::Nullable::is_undefined"
     )]
-    pub second_email: ::std::option::Option<::std::string::String>,
+    pub second_email: crate::runtime::Nullable<::std::string::String>,
     /// Username of the user
     #[serde(
         rename = "userName",
@@ -430,4 +661,143 @@ pub struct IdentitySourceUserProfileForUpsert {
         ::std::string::String,
         ::serde_json::Value,
     >,
+}
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+pub struct IdentitySourceUserProfileForUpsertRequired {
+    /// Email address of the user
+    pub email: ::std::string::String,
+    /// First name of the user
+    #[serde(
+        rename = "firstName",
+        default,
+        skip_serializing_if = "crate::runtime::Nullable::is_undefined"
+    )]
+    pub first_name: crate::runtime::Nullable<::std::string::String>,
+    /// Home address of the user
+    #[serde(
+        rename = "homeAddress",
+        default,
+        skip_serializing_if = "crate::runtime::Nullable::is_undefined"
+    )]
+    pub home_address: crate::runtime::Nullable<::std::string::String>,
+    /// Last name of the user
+    #[serde(
+        rename = "lastName",
+        default,
+        skip_serializing_if = "crate::runtime::Nullable::is_undefined"
+    )]
+    pub last_name: crate::runtime::Nullable<::std::string::String>,
+    /// Mobile phone number of the user
+    #[serde(
+        rename = "mobilePhone",
+        default,
+        skip_serializing_if = "crate::runtime::Nullable::is_undefined"
+    )]
+    pub mobile_phone: crate::runtime::Nullable<::std::string::String>,
+    /// Alternative email address of the user
+    #[serde(
+        rename = "secondEmail",
+        default,
+        skip_serializing_if = "crate::runtime::Nullable::is_undefined"
+    )]
+    pub second_email: crate::runtime::Nullable<::std::string::String>,
+    /// Username of the user
+    #[serde(rename = "userName")]
+    pub user_name: ::std::string::String,
+    /// Properties the spec does not declare (custom attributes, fields
+    /// added to the API later), kept and sent as they are.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
+}
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+pub struct MembershipRequestSchema {
+    /// The external ID of the user to be added as a member of the group in Okta
+    #[serde(
+        rename = "memberExternalId",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub member_external_id: ::std::option::Option<::std::string::String>,
+    /// Properties the spec does not declare (custom attributes, fields
+    /// added to the API later), kept and sent as they are.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
+}
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+pub struct UserRequestSchema {
+    /// The external ID of the user in the identity source
+    #[serde(
+        rename = "externalId",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub external_id: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub profile: ::std::option::Option<IdentitySourceUserProfileForUpsertRequired>,
+    /// Properties the spec does not declare (custom attributes, fields
+    /// added to the API later), kept and sent as they are.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
+}
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+pub struct UserResponseSchema {
+    /// The timestamp when the user was created in the identity source
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub created: ::std::option::Option<::chrono::DateTime<::chrono::Utc>>,
+    /// The external ID of the user in the identity source
+    #[serde(
+        rename = "externalId",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub external_id: ::std::option::Option<::std::string::String>,
+    /// The ID of the user in the identity source
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub id: ::std::option::Option<::std::string::String>,
+    /// The timestamp when the user was last updated in the identity source
+    #[serde(
+        rename = "lastUpdated",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub last_updated: ::std::option::Option<::chrono::DateTime<::chrono::Utc>>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub profile: ::std::option::Option<IdentitySourceUserProfileForUpsert>,
+    /// Properties the spec does not declare (custom attributes, fields
+    /// added to the API later), kept and sent as they are.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
+}
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+pub struct UsersUpdateRequestSchema {
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub profile: ::std::option::Option<IdentitySourceUserProfileForUpsertRequired>,
+    /// Properties the spec does not declare (custom attributes, fields
+    /// added to the API later), kept and sent as they are.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
+}
+/// Optional parameters of `getIdentitySourceGroupMemberships`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetIdentitySourceGroupMembershipsParams {
+    /// The cursor to use for pagination. It is an opaque string that specifies your current location in the list and is obtained from the `Link` response header. See [Pagination](https://developer.okta.com/docs/api/#pagination) and [Link header](https://developer.okta.com/docs/api/#link-header).
+    pub after: ::std::option::Option<::std::string::String>,
+    /// Specifies the number of group membership results in a page. Okta recommends using a specific value other than the default or maximum.
+    /// If your request times out, retry your request with a smaller `limit` and [page the results](https://developer.okta.com/docs/api/#pagination).
+    pub limit: ::std::option::Option<i32>,
 }

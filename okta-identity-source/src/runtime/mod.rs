@@ -54,7 +54,7 @@ pub use error::{
     ApiError, AuthChallenge, AuthError, Error, OktaErrorBody, OktaErrorCause, RateLimit, Result,
 };
 pub use nullable::Nullable;
-pub use paginate::paginate;
+pub use paginate::{paginate, paginate_with};
 pub use secret::SecretString;
 
 /// The `User-Agent` product token: `<crate name>-rust/<crate version>`.

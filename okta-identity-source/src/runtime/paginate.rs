@@ -22,13 +22,31 @@ pub fn paginate<T>(
 where
     T: DeserializeOwned + Send + 'static,
 {
-    struct State<T> {
-        next: Option<Call<Json<Vec<T>>>>,
+    paginate_with(call, |page: Vec<T>| page)
+}
+
+/// [`paginate`] for a list wrapped in an object: each page decodes as `P`
+/// and `items` takes the list out of it (the generator emits this for an
+/// operation whose response is an object with one array property, such as
+/// `{"memberExternalIds": [...]}`).
+pub fn paginate_with<P, T, F>(
+    call: Call<Json<P>>,
+    items: F,
+) -> impl Stream<Item = Result<T, Error>> + Send + 'static
+where
+    P: DeserializeOwned + Send + 'static,
+    T: Send + 'static,
+    F: Fn(P) -> Vec<T> + Send + 'static,
+{
+    struct State<P, T, F> {
+        next: Option<Call<Json<P>>>,
         items: VecDeque<T>,
+        extract: F,
     }
     let state = State {
         next: Some(call),
         items: VecDeque::new(),
+        extract: items,
     };
     futures_util::stream::unfold(state, |mut state| async move {
         loop {
@@ -53,7 +71,8 @@ where
                             state.next = Some(next);
                         }
                     }
-                    state.items.extend(response.into_inner());
+                    let page = (state.extract)(response.into_inner());
+                    state.items.extend(page);
                 }
             }
         }
