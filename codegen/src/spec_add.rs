@@ -395,7 +395,7 @@ fn add_security(doc: &mut Value, up: &Value) {
 
 fn sort_mapping(m: &mut Mapping) {
     let mut entries: Vec<(Value, Value)> = std::mem::take(m).into_iter().collect();
-    entries.sort_by(|a, b| key(&a.0).cmp(&key(&b.0)));
+    entries.sort_by_key(|(k, _)| key(k));
     m.extend(entries);
 }
 
