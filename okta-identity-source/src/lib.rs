@@ -4,6 +4,7 @@
 //! generated from `spec/okta-identity-source.yaml` by `cargo xtask codegen`;
 //! everything else in this crate is the hand-written runtime they call.
 
+pub mod import;
 pub mod runtime;
 
 // Generated code: owned by `cargo xtask codegen`, formatted by prettyplease.

@@ -1,0 +1,1004 @@
+//! The state machine behind [`ImportJob`](super::ImportJob).
+
+use std::pin::pin;
+use std::time::{Duration, SystemTime};
+
+use futures_util::{Stream, StreamExt};
+use reqwest::StatusCode;
+use tokio::time::{Instant, sleep};
+
+use super::entity::{
+    EntityKind, delete_body, delete_envelope, delete_item, serialized_len, upsert_body,
+    upsert_envelope, upsert_item,
+};
+use super::report::{
+    ImportError, ImportErrorKind, ImportEvent, ImportReport, NotImported, NotImportedReason,
+    Progress, SessionReport, Step,
+};
+use super::{ImportOptions, LeftoverPolicy, ProgressCallback};
+use crate::Client;
+use crate::models::{
+    BulkUpsertRequestBodyProfilesItem, IdentitySourceSessionStatus as Status,
+    IdentitySourceUserProfileForDelete,
+};
+use crate::runtime::{Call, Decode, Error, RateLimit, Response};
+
+type Stop = ImportErrorKind;
+
+/// One entity of the current session (enough to report it precisely).
+struct Member {
+    kind: EntityKind,
+    index: u64,
+    external_id: String,
+}
+
+/// The session the job is loading.
+struct OpenSession {
+    id: String,
+    reused: bool,
+    uploads: usize,
+    entities: usize,
+    upserts: usize,
+    deactivations: usize,
+    members: Vec<Member>,
+}
+
+/// The upload being filled.
+struct Batch {
+    kind: EntityKind,
+    upserts: Vec<BulkUpsertRequestBodyProfilesItem>,
+    deletes: Vec<IdentitySourceUserProfileForDelete>,
+    indexes: Vec<u64>,
+    /// Size of the body if it were sent now.
+    bytes: usize,
+}
+
+impl Batch {
+    fn len(&self) -> usize {
+        self.indexes.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.indexes.is_empty()
+    }
+
+    /// The batch's entities as members, emptying it.
+    fn drain_members(&mut self) -> Vec<Member> {
+        let indexes = std::mem::take(&mut self.indexes);
+        self.bytes = 0;
+        match self.kind {
+            EntityKind::Upsert => std::mem::take(&mut self.upserts)
+                .into_iter()
+                .zip(indexes)
+                .map(|(item, index)| Member {
+                    kind: EntityKind::Upsert,
+                    index,
+                    external_id: item.external_id.unwrap_or_default(),
+                })
+                .collect(),
+            EntityKind::Deactivate => std::mem::take(&mut self.deletes)
+                .into_iter()
+                .zip(indexes)
+                .map(|(item, index)| Member {
+                    kind: EntityKind::Deactivate,
+                    index,
+                    external_id: item.external_id.unwrap_or_default(),
+                })
+                .collect(),
+        }
+    }
+}
+
+enum Item {
+    Upsert(BulkUpsertRequestBodyProfilesItem),
+    Delete(IdentitySourceUserProfileForDelete),
+}
+
+/// How a session ended, as far as the job knows.
+enum Outcome {
+    Final(Status),
+    /// It stayed CREATED (nothing effective uploaded) and was cancelled.
+    NothingToImport {
+        cancelled: bool,
+    },
+    Unknown(String),
+}
+
+pub(crate) struct Runner {
+    client: Client,
+    isid: String,
+    opts: ImportOptions,
+    progress: Option<ProgressCallback>,
+    report: ImportReport,
+    session: Option<OpenSession>,
+    batch: Batch,
+    last_trigger: Option<Instant>,
+    upsert_envelope: usize,
+    delete_envelope: usize,
+}
+
+/// Calls the progress callback; a macro so that the event may borrow the
+/// report while the callback is borrowed mutably.
+macro_rules! emit {
+    ($self:ident, $event:expr) => {
+        if let Some(callback) = $self.progress.as_mut() {
+            callback(&Progress {
+                event: $event,
+                counts: &$self.report.counts,
+            });
+        }
+    };
+}
+
+impl Runner {
+    pub(crate) fn new(
+        client: Client,
+        isid: String,
+        opts: ImportOptions,
+        progress: Option<ProgressCallback>,
+    ) -> Self {
+        Runner {
+            client,
+            isid,
+            opts,
+            progress,
+            report: ImportReport::default(),
+            session: None,
+            batch: Batch {
+                kind: EntityKind::Upsert,
+                upserts: Vec::new(),
+                deletes: Vec::new(),
+                indexes: Vec::new(),
+                bytes: 0,
+            },
+            last_trigger: None,
+            upsert_envelope: upsert_envelope(),
+            delete_envelope: delete_envelope(),
+        }
+    }
+
+    pub(crate) async fn run<U, D, E>(
+        mut self,
+        upserts: U,
+        deactivations: D,
+    ) -> Result<ImportReport, ImportError>
+    where
+        U: Stream<Item = Result<super::UserUpsert, E>>,
+        D: Stream<Item = Result<String, E>>,
+        E: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        match self.drive(upserts, deactivations).await {
+            Ok(()) => Ok(self.report),
+            Err(stop) => {
+                self.abort(&stop).await;
+                Err(ImportError::new(stop, self.report))
+            }
+        }
+    }
+
+    async fn drive<U, D, E>(&mut self, upserts: U, deactivations: D) -> Result<(), Stop>
+    where
+        U: Stream<Item = Result<super::UserUpsert, E>>,
+        D: Stream<Item = Result<String, E>>,
+        E: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let mut upserts = pin!(upserts);
+        while let Some(next) = upserts.next().await {
+            let user = next.map_err(|e| Stop::Input(e.into()))?;
+            let index = self.report.counts.upserts_read;
+            self.report.counts.upserts_read += 1;
+            if let Err(reason) = self.opts.check_user_fields(&user) {
+                self.reject(EntityKind::Upsert, index, user.external_id, reason);
+                continue;
+            }
+            let item = upsert_item(user);
+            let size = serialized_len(&item);
+            if let Err(reason) = self.opts.check_size(self.upsert_envelope + size) {
+                let id = item.external_id.unwrap_or_default();
+                self.reject(EntityKind::Upsert, index, id, reason);
+                continue;
+            }
+            self.add(Item::Upsert(item), index, size).await?;
+        }
+        let mut deactivations = pin!(deactivations);
+        while let Some(next) = deactivations.next().await {
+            let external_id = next.map_err(|e| Stop::Input(e.into()))?;
+            let index = self.report.counts.deactivations_read;
+            self.report.counts.deactivations_read += 1;
+            if let Err(reason) = self.opts.check_external_id(&external_id) {
+                self.reject(EntityKind::Deactivate, index, external_id, reason);
+                continue;
+            }
+            let item = delete_item(external_id);
+            let size = serialized_len(&item);
+            if let Err(reason) = self.opts.check_size(self.delete_envelope + size) {
+                let id = item.external_id.unwrap_or_default();
+                self.reject(EntityKind::Deactivate, index, id, reason);
+                continue;
+            }
+            self.add(Item::Delete(item), index, size).await?;
+        }
+        self.flush().await?;
+        self.finish_session().await
+    }
+
+    fn reject(
+        &mut self,
+        kind: EntityKind,
+        index: u64,
+        external_id: String,
+        reason: super::RejectReason,
+    ) {
+        self.report.counts.rejected += 1;
+        self.report.not_imported.push(NotImported {
+            kind,
+            index,
+            external_id,
+            reason: NotImportedReason::Rejected(reason),
+        });
+        if let Some(last) = self.report.not_imported.last() {
+            emit!(self, ImportEvent::Rejected(last));
+        }
+    }
+
+    fn session_entities(&self) -> usize {
+        self.session.as_ref().map_or(0, |s| s.entities)
+    }
+
+    async fn add(&mut self, item: Item, index: u64, size: usize) -> Result<(), Stop> {
+        let kind = match item {
+            Item::Upsert(_) => EntityKind::Upsert,
+            Item::Delete(_) => EntityKind::Deactivate,
+        };
+        if !self.batch.is_empty()
+            && (self.batch.kind != kind
+                || self.batch.len() >= self.opts.max_entities_per_upload
+                || self.batch.bytes + 1 + size > self.opts.max_upload_bytes)
+        {
+            self.flush().await?;
+        }
+        if self.session_entities() + self.batch.len() >= self.opts.max_users_per_session {
+            self.flush().await?;
+            self.finish_session().await?;
+        }
+        let b = &mut self.batch;
+        if b.is_empty() {
+            b.kind = kind;
+            b.bytes = match kind {
+                EntityKind::Upsert => self.upsert_envelope,
+                EntityKind::Deactivate => self.delete_envelope,
+            };
+        } else {
+            b.bytes += 1; // the comma
+        }
+        b.bytes += size;
+        b.indexes.push(index);
+        match item {
+            Item::Upsert(i) => b.upserts.push(i),
+            Item::Delete(i) => b.deletes.push(i),
+        }
+        Ok(())
+    }
+
+    /// Uploads the batch into the open session (opening one if needed).
+    async fn flush(&mut self) -> Result<(), Stop> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        if self
+            .session
+            .as_ref()
+            .is_some_and(|s| s.uploads >= self.opts.max_uploads_per_session)
+        {
+            self.finish_session().await?;
+        }
+        let mut carried = false;
+        loop {
+            if self.session.is_none() {
+                self.open_session().await?;
+            }
+            let Some(session) = self.session.as_ref() else {
+                continue;
+            };
+            let sid = session.id.clone();
+            let has_data = session.uploads > 0 || session.reused;
+            match self.upload(&sid).await {
+                Ok(()) => {
+                    let entities = self.batch.len();
+                    let bytes = self.batch.bytes;
+                    let kind = self.batch.kind;
+                    let members = self.batch.drain_members();
+                    let counts = &mut self.report.counts;
+                    counts.uploads += 1;
+                    if let Some(s) = self.session.as_mut() {
+                        s.uploads += 1;
+                        s.entities += entities;
+                        match kind {
+                            EntityKind::Upsert => {
+                                s.upserts += entities;
+                                counts.upserts_uploaded += entities as u64;
+                            }
+                            EntityKind::Deactivate => {
+                                s.deactivations += entities;
+                                counts.deactivations_uploaded += entities as u64;
+                            }
+                        }
+                        s.members.extend(members);
+                    }
+                    emit!(
+                        self,
+                        ImportEvent::Uploaded {
+                            session_id: &sid,
+                            kind,
+                            entities,
+                            bytes,
+                        }
+                    );
+                    return Ok(());
+                }
+                Err(e) if e.status() == Some(StatusCode::BAD_REQUEST) && has_data && !carried => {
+                    // The session may be full (a reused leftover holds an
+                    // unknown amount; a replayed upload may have counted
+                    // twice): import what it holds and try a fresh session.
+                    tracing::info!(session = %sid, error = %e, "upload refused; triggering the session and carrying the upload over");
+                    carried = true;
+                    self.finish_session().await?;
+                }
+                Err(e) => {
+                    return Err(Stop::Api {
+                        step: Step::Upload,
+                        source: e,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Sends the batch, retrying retryable errors; the batch is kept.
+    async fn upload(&mut self, sid: &str) -> Result<(), Error> {
+        match self.batch.kind {
+            EntityKind::Upsert => {
+                let body = upsert_body(std::mem::take(&mut self.batch.upserts));
+                let client = self.client.clone();
+                let isid = self.isid.clone();
+                let result = self
+                    .retrying(Step::Upload, || {
+                        client.upload_identity_source_data_for_upsert(&isid, sid, Some(&body))
+                    })
+                    .await;
+                self.batch.upserts = body.profiles.unwrap_or_default();
+                result.map(|_| ())
+            }
+            EntityKind::Deactivate => {
+                let body = delete_body(std::mem::take(&mut self.batch.deletes));
+                let client = self.client.clone();
+                let isid = self.isid.clone();
+                let result = self
+                    .retrying(Step::Upload, || {
+                        client.upload_identity_source_data_for_delete(&isid, sid, Some(&body))
+                    })
+                    .await;
+                self.batch.deletes = body.profiles.unwrap_or_default();
+                result.map(|_| ())
+            }
+        }
+    }
+
+    /// Sends a call, and again while the runtime returns a retryable error,
+    /// up to `max_attempts` in all.
+    async fn retrying<D: Decode>(
+        &mut self,
+        step: Step,
+        mut make: impl FnMut() -> Call<D>,
+    ) -> Result<Response<D::Output>, Error> {
+        let mut attempt = 1;
+        loop {
+            match make().send_with_response().await {
+                Ok(response) => return Ok(response),
+                Err(e) if e.is_retryable() && attempt < self.opts.max_attempts => {
+                    let wait = retry_wait(&e, attempt, self.opts.retry_interval);
+                    emit!(
+                        self,
+                        ImportEvent::Retrying {
+                            step,
+                            attempt,
+                            wait,
+                            error: &e,
+                        }
+                    );
+                    sleep(wait).await;
+                    attempt += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    fn start_session(&mut self, id: String, reused: bool) {
+        self.report.counts.sessions += 1;
+        emit!(
+            self,
+            ImportEvent::SessionOpened {
+                session_id: &id,
+                reused,
+            }
+        );
+        self.session = Some(OpenSession {
+            id,
+            reused,
+            uploads: 0,
+            entities: 0,
+            upserts: 0,
+            deactivations: 0,
+            members: Vec::new(),
+        });
+    }
+
+    async fn open_session(&mut self) -> Result<(), Stop> {
+        if let Some(t) = self.last_trigger {
+            let elapsed = t.elapsed();
+            if elapsed < self.opts.expected_cooldown {
+                let wait = self.opts.expected_cooldown - elapsed;
+                emit!(self, ImportEvent::WaitingForCooldown { wait });
+                sleep(wait).await;
+            }
+        }
+        let mut refused_since: Option<Instant> = None;
+        let mut cooldown_wait = self.opts.cooldown_retry_interval;
+        let mut ambiguous = false;
+        let mut attempt = 1;
+        loop {
+            let error = match self
+                .client
+                .create_identity_source_session(&self.isid)
+                .send()
+                .await
+            {
+                Ok(session) => match session.id {
+                    Some(id) if !id.is_empty() => {
+                        self.start_session(id, false);
+                        return Ok(());
+                    }
+                    _ => {
+                        return Err(Stop::Api {
+                            step: Step::CreateSession,
+                            source: Error::InvalidInput {
+                                message: "the created session has no id".into(),
+                            },
+                        });
+                    }
+                },
+                Err(e) => e,
+            };
+            if error.status() == Some(StatusCode::BAD_REQUEST) {
+                if let Some((id, status)) = self.find_loading_session().await? {
+                    // After a create whose answer was lost, an empty session is ours.
+                    if ambiguous && status == Status::Created {
+                        self.start_session(id, false);
+                        return Ok(());
+                    }
+                    match self.opts.leftover {
+                        LeftoverPolicy::Reuse => {
+                            self.start_session(id, true);
+                            return Ok(());
+                        }
+                        LeftoverPolicy::Cancel => {
+                            let client = self.client.clone();
+                            let isid = self.isid.clone();
+                            self.retrying(Step::CancelSession, || {
+                                client.delete_identity_source_session(&isid, &id)
+                            })
+                            .await
+                            .map_err(|source| Stop::Api {
+                                step: Step::CancelSession,
+                                source,
+                            })?;
+                            emit!(self, ImportEvent::LeftoverCancelled { session_id: &id });
+                            self.report.cancelled_leftovers.push(id);
+                            continue;
+                        }
+                        LeftoverPolicy::Fail => {
+                            return Err(Stop::LeftoverSession {
+                                session_id: id,
+                                status,
+                            });
+                        }
+                    }
+                }
+                // No loading session: the cool-down after a trigger.
+                let since = *refused_since.get_or_insert_with(Instant::now);
+                let waited = since.elapsed();
+                if waited >= self.opts.max_cooldown_wait {
+                    return Err(Stop::Cooldown {
+                        waited,
+                        source: error,
+                    });
+                }
+                let wait = cooldown_wait.min(self.opts.max_cooldown_wait - waited);
+                emit!(self, ImportEvent::WaitingForCooldown { wait });
+                sleep(wait).await;
+                cooldown_wait = (cooldown_wait * 2).min(Duration::from_secs(60));
+                continue;
+            }
+            if error.is_retryable() && attempt < self.opts.max_attempts {
+                // A lost answer may hide a created session (create is not
+                // idempotent, so the runtime did not retry it).
+                ambiguous |= error.status() != Some(StatusCode::TOO_MANY_REQUESTS);
+                let wait = retry_wait(&error, attempt, self.opts.retry_interval);
+                emit!(
+                    self,
+                    ImportEvent::Retrying {
+                        step: Step::CreateSession,
+                        attempt,
+                        wait,
+                        error: &error,
+                    }
+                );
+                sleep(wait).await;
+                attempt += 1;
+                continue;
+            }
+            return Err(Stop::Api {
+                step: Step::CreateSession,
+                source: error,
+            });
+        }
+    }
+
+    /// A CREATED or IN_PROGRESS session of the identity source, if any.
+    async fn find_loading_session(&mut self) -> Result<Option<(String, Status)>, Stop> {
+        let client = self.client.clone();
+        let isid = self.isid.clone();
+        let list = self
+            .retrying(Step::ListSessions, || {
+                client.list_identity_source_sessions(&isid)
+            })
+            .await
+            .map_err(|source| Stop::Api {
+                step: Step::ListSessions,
+                source,
+            })?
+            .into_inner();
+        Ok(list.into_iter().find_map(|s| match (s.id, s.status) {
+            (Some(id), Some(status @ (Status::Created | Status::InProgress))) if !id.is_empty() => {
+                Some((id, status))
+            }
+            _ => None,
+        }))
+    }
+
+    /// The status of a session, with the rate-limit figures and `Date` of
+    /// the answer.
+    async fn get_status(&mut self, sid: &str) -> Result<Polled, Error> {
+        let client = self.client.clone();
+        let isid = self.isid.clone();
+        let response = self
+            .retrying(Step::GetSession, || {
+                client.get_identity_source_session(&isid, sid)
+            })
+            .await?;
+        let rate_limit = response.rate_limit();
+        let date = server_date(response.headers());
+        let status = response
+            .into_inner()
+            .status
+            .unwrap_or_else(|| Status::Unknown(String::new()));
+        Ok(Polled {
+            status,
+            rate_limit,
+            date,
+        })
+    }
+
+    /// Triggers the open session (if any), waits for its final status and
+    /// settles its entities.
+    async fn finish_session(&mut self) -> Result<(), Stop> {
+        let Some(session) = self.session.take() else {
+            return Ok(());
+        };
+        let status = match self.trigger(&session.id).await {
+            Ok(status) => status,
+            Err(stop) => {
+                self.session = Some(session);
+                return Err(stop);
+            }
+        };
+        let outcome = match status {
+            Status::Created => {
+                // Nothing effective was uploaded (deactivations of unknown
+                // users only): Okta refuses the trigger. Close the session.
+                let cancelled = self.cancel(&session.id).await.is_ok();
+                Outcome::NothingToImport { cancelled }
+            }
+            s if is_terminal(&s) => Outcome::Final(s),
+            _ => match self.poll(&session.id).await {
+                Ok(outcome) => outcome,
+                Err(stop) => {
+                    let cause = stop.to_string();
+                    self.settle(session, Outcome::Unknown(cause));
+                    return Err(stop);
+                }
+            },
+        };
+        self.settle(session, outcome);
+        Ok(())
+    }
+
+    /// Starts the import; returns the status the session is in afterwards.
+    async fn trigger(&mut self, sid: &str) -> Result<Status, Stop> {
+        let mut attempt = 1;
+        loop {
+            let error = match self
+                .client
+                .start_import_from_identity_source(&self.isid, sid)
+                .send()
+                .await
+            {
+                Ok(session) => {
+                    self.last_trigger = Some(Instant::now());
+                    emit!(self, ImportEvent::Triggered { session_id: sid });
+                    return Ok(session.status.unwrap_or(Status::Triggered));
+                }
+                Err(e) => e,
+            };
+            let refused = error.status() == Some(StatusCode::BAD_REQUEST);
+            if !refused && !error.is_retryable() {
+                return Err(Stop::Api {
+                    step: Step::StartImport,
+                    source: error,
+                });
+            }
+            // Refused, or the answer was lost: ask where the session is.
+            let now = self
+                .get_status(sid)
+                .await
+                .map_err(|source| Stop::Api {
+                    step: Step::GetSession,
+                    source,
+                })?
+                .status;
+            match now {
+                Status::InProgress if !refused && attempt < self.opts.max_attempts => {
+                    let wait = retry_wait(&error, attempt, self.opts.retry_interval);
+                    emit!(
+                        self,
+                        ImportEvent::Retrying {
+                            step: Step::StartImport,
+                            attempt,
+                            wait,
+                            error: &error,
+                        }
+                    );
+                    sleep(wait).await;
+                    attempt += 1;
+                }
+                Status::InProgress => {
+                    return Err(Stop::Api {
+                        step: Step::StartImport,
+                        source: error,
+                    });
+                }
+                Status::Created => return Ok(Status::Created),
+                other => {
+                    if other == Status::Triggered
+                        || other == Status::Completed
+                        || other == Status::Error
+                    {
+                        self.last_trigger = Some(Instant::now());
+                        emit!(self, ImportEvent::Triggered { session_id: sid });
+                    }
+                    return Ok(other);
+                }
+            }
+        }
+    }
+
+    /// Polls a triggered session until a terminal status.
+    async fn poll(&mut self, sid: &str) -> Result<Outcome, Stop> {
+        let started = Instant::now();
+        let mut interval = self.opts.poll_interval;
+        let mut wait = interval;
+        loop {
+            sleep(wait).await;
+            let polled = match self.get_status(sid).await {
+                Ok(p) => p,
+                Err(e) if e.is_retryable() => {
+                    return Ok(Outcome::Unknown(format!("polling failed: {e}")));
+                }
+                Err(e) if e.status() == Some(StatusCode::NOT_FOUND) => {
+                    return Ok(Outcome::Unknown(format!("the session is gone: {e}")));
+                }
+                Err(source) => {
+                    return Err(Stop::Api {
+                        step: Step::GetSession,
+                        source,
+                    });
+                }
+            };
+            if is_terminal(&polled.status) {
+                return Ok(Outcome::Final(polled.status));
+            }
+            emit!(
+                self,
+                ImportEvent::Polled {
+                    session_id: sid,
+                    status: &polled.status,
+                }
+            );
+            if started.elapsed() >= self.opts.max_poll_duration {
+                return Ok(Outcome::Unknown(format!(
+                    "still {} after polling for {:?}",
+                    polled.status, self.opts.max_poll_duration
+                )));
+            }
+            interval = (interval * 3 / 2).min(self.opts.max_poll_interval);
+            wait = interval;
+            // Okta's advice: do not spend the bucket's last requests on polls.
+            if polled.rate_limit.remaining.is_some_and(|r| r <= 1) {
+                if let Some(until_reset) = until_reset(&polled.rate_limit, polled.date) {
+                    wait = wait.max(until_reset);
+                }
+            }
+        }
+    }
+
+    async fn cancel(&mut self, sid: &str) -> Result<(), Error> {
+        let client = self.client.clone();
+        let isid = self.isid.clone();
+        self.retrying(Step::CancelSession, || {
+            client.delete_identity_source_session(&isid, sid)
+        })
+        .await
+        .map(|_| ())
+    }
+
+    /// Records how a session ended and what became of its entities.
+    fn settle(&mut self, session: OpenSession, outcome: Outcome) {
+        let OpenSession {
+            id,
+            reused,
+            uploads,
+            upserts,
+            deactivations,
+            members,
+            ..
+        } = session;
+        let counts = &mut self.report.counts;
+        let (status, note) = match outcome {
+            Outcome::Final(status) => {
+                if status == Status::Completed {
+                    counts.upserted += upserts as u64;
+                    counts.deactivated += deactivations as u64;
+                } else {
+                    counts.failed += members.len() as u64;
+                    for m in members {
+                        self.report.not_imported.push(NotImported {
+                            kind: m.kind,
+                            index: m.index,
+                            external_id: m.external_id,
+                            reason: NotImportedReason::SessionEnded {
+                                session_id: id.clone(),
+                                status: status.clone(),
+                            },
+                        });
+                    }
+                }
+                (Some(status), None)
+            }
+            Outcome::NothingToImport { cancelled } => {
+                for m in members {
+                    let reason = match m.kind {
+                        EntityKind::Deactivate => {
+                            counts.without_effect += 1;
+                            NotImportedReason::WithoutEffect {
+                                session_id: id.clone(),
+                            }
+                        }
+                        EntityKind::Upsert => {
+                            counts.failed += 1;
+                            NotImportedReason::SessionCancelled {
+                                session_id: id.clone(),
+                                cause: "Okta did not take the uploads (the session stayed CREATED)"
+                                    .into(),
+                            }
+                        }
+                    };
+                    self.report.not_imported.push(NotImported {
+                        kind: m.kind,
+                        index: m.index,
+                        external_id: m.external_id,
+                        reason,
+                    });
+                }
+                let note = "nothing effective to import (no uploaded deactivation names a known user); the session stayed CREATED";
+                (
+                    cancelled.then_some(Status::Closed),
+                    Some(if cancelled {
+                        format!("{note} and was cancelled")
+                    } else {
+                        format!("{note}; cancelling it failed")
+                    }),
+                )
+            }
+            Outcome::Unknown(cause) => {
+                counts.failed += members.len() as u64;
+                for m in members {
+                    self.report.not_imported.push(NotImported {
+                        kind: m.kind,
+                        index: m.index,
+                        external_id: m.external_id,
+                        reason: NotImportedReason::OutcomeUnknown {
+                            session_id: id.clone(),
+                            cause: cause.clone(),
+                        },
+                    });
+                }
+                (None, Some(cause))
+            }
+        };
+        self.report.sessions.push(SessionReport {
+            id,
+            status,
+            reused,
+            uploads,
+            upserts,
+            deactivations,
+            note,
+        });
+        if let Some(last) = self.report.sessions.last() {
+            emit!(self, ImportEvent::SessionFinished(last));
+        }
+    }
+
+    /// After a stop: cancels the open session and reports the entities it
+    /// and the pending upload held.
+    async fn abort(&mut self, stop: &Stop) {
+        let cause = stop.to_string();
+        let upload_failed = matches!(
+            stop,
+            Stop::Api {
+                step: Step::Upload,
+                ..
+            }
+        );
+        let pending = self.batch.drain_members();
+        let session_id = self.session.as_ref().map(|s| s.id.clone());
+        if let Some(session) = self.session.take() {
+            let cancel = self.cancel(&session.id).await;
+            let (status, note, reason) = match &cancel {
+                Ok(()) => (
+                    Some(Status::Closed),
+                    format!("cancelled because {cause}"),
+                    NotImportedReason::SessionCancelled {
+                        session_id: session.id.clone(),
+                        cause: cause.clone(),
+                    },
+                ),
+                Err(e) => (
+                    None,
+                    format!("{cause}; cancelling the session failed: {e}"),
+                    NotImportedReason::OutcomeUnknown {
+                        session_id: session.id.clone(),
+                        cause: format!("{cause}; cancelling the session failed: {e}"),
+                    },
+                ),
+            };
+            self.report.counts.failed += session.members.len() as u64;
+            for m in session.members {
+                self.report.not_imported.push(NotImported {
+                    kind: m.kind,
+                    index: m.index,
+                    external_id: m.external_id,
+                    reason: reason.clone(),
+                });
+            }
+            self.report.sessions.push(SessionReport {
+                id: session.id,
+                status,
+                reused: session.reused,
+                uploads: session.uploads,
+                upserts: session.upserts,
+                deactivations: session.deactivations,
+                note: Some(note),
+            });
+            if let Some(last) = self.report.sessions.last() {
+                emit!(self, ImportEvent::SessionFinished(last));
+            }
+        }
+        self.report.counts.failed += pending.len() as u64;
+        for m in pending {
+            let error = if upload_failed {
+                match stop {
+                    Stop::Api { source, .. } => source.to_string(),
+                    other => other.to_string(),
+                }
+            } else {
+                format!("not sent: {cause}")
+            };
+            self.report.not_imported.push(NotImported {
+                kind: m.kind,
+                index: m.index,
+                external_id: m.external_id,
+                reason: NotImportedReason::UploadFailed {
+                    session_id: session_id.clone(),
+                    error,
+                },
+            });
+        }
+    }
+}
+
+struct Polled {
+    status: Status,
+    rate_limit: RateLimit,
+    date: Option<SystemTime>,
+}
+
+fn is_terminal(status: &Status) -> bool {
+    matches!(
+        status,
+        Status::Completed | Status::Error | Status::Expired | Status::Closed
+    )
+}
+
+fn server_date(headers: &reqwest::header::HeaderMap) -> Option<SystemTime> {
+    let date = headers.get(reqwest::header::DATE)?.to_str().ok()?;
+    httpdate::parse_http_date(date).ok()
+}
+
+/// `X-Rate-Limit-Reset − Date + 1 s` (Okta's formula), with the local
+/// clock when `Date` is missing.
+fn until_reset(rate_limit: &RateLimit, date: Option<SystemTime>) -> Option<Duration> {
+    let reset = u64::try_from(rate_limit.reset?).ok()?;
+    let now = date
+        .unwrap_or_else(SystemTime::now)
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .ok()?
+        .as_secs();
+    Some(Duration::from_secs(reset.saturating_sub(now) + 1).min(Duration::from_secs(300)))
+}
+
+/// The wait before the workflow tries a request again: the rate-limit
+/// reset for a 429, exponential backoff otherwise.
+fn retry_wait(error: &Error, attempt: u32, base: Duration) -> Duration {
+    if let Error::Api(api) = error {
+        if api.status == StatusCode::TOO_MANY_REQUESTS {
+            if let Some(wait) = until_reset(&api.rate_limit, server_date(&api.headers)) {
+                return wait;
+            }
+        }
+    }
+    base.saturating_mul(2u32.saturating_pow(attempt.saturating_sub(1).min(16)))
+        .min(Duration::from_secs(60))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reset_wait_uses_the_server_date() {
+        let date = SystemTime::UNIX_EPOCH + Duration::from_secs(1_757_607_710);
+        let rl = RateLimit::from_headers(&{
+            let mut h = reqwest::header::HeaderMap::new();
+            h.insert(
+                "x-rate-limit-reset",
+                reqwest::header::HeaderValue::from_static("1757607758"),
+            );
+            h
+        });
+        assert_eq!(until_reset(&rl, Some(date)), Some(Duration::from_secs(49)));
+        assert_eq!(until_reset(&RateLimit::default(), Some(date)), None);
+    }
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        let e = Error::Timeout {
+            after: Duration::from_secs(1),
+        };
+        let base = Duration::from_millis(100);
+        assert_eq!(retry_wait(&e, 1, base), base);
+        assert_eq!(retry_wait(&e, 3, base), base * 4);
+        assert_eq!(retry_wait(&e, 30, base), Duration::from_secs(60));
+    }
+}
