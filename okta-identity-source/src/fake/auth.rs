@@ -205,6 +205,36 @@ impl Auth {
         self.token_requests
     }
 
+    /// The `Authorization` header with the credential replaced by what it
+    /// is (`<api token>`, `<access token>`, `<unknown credential>`), for the
+    /// request log.
+    pub fn redact(&self, header: &str) -> String {
+        // Only well-known scheme names are copied: anything else could be a
+        // credential sent without a scheme.
+        const SCHEMES: [&str; 4] = ["SSWS", "Bearer", "DPoP", "Basic"];
+        let Some(scheme) = SCHEMES.iter().copied().find(|s| {
+            header
+                .get(..s.len())
+                .is_some_and(|h| h.eq_ignore_ascii_case(s))
+        }) else {
+            return "<unknown credential>".to_owned();
+        };
+        let scheme = &header[..scheme.len()];
+        let rest = &header[scheme.len()..];
+        let credential = rest.trim_start();
+        let separator = &rest[..rest.len() - credential.len()];
+        let what = if separator != " " {
+            "<unknown credential>"
+        } else if scheme == "SSWS" && self.api_tokens.contains(credential) {
+            "<api token>"
+        } else if scheme == "Bearer" && self.bearers.contains_key(credential) {
+            "<access token>"
+        } else {
+            "<unknown credential>"
+        };
+        format!("{scheme}{separator}{what}")
+    }
+
     /// Checks the `Authorization` header of an API request that needs
     /// `scope` when authorised by a bearer token.
     pub fn authorize(

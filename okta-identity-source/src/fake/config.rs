@@ -27,6 +27,20 @@ pub enum EntityTypeError {
     ValidationFailed,
 }
 
+/// Where `GroupsResponseSchema` puts the group's attributes. The spec
+/// disagrees with itself: its schema nests them one level down
+/// (`profile.profile.displayName`), its `GroupsResponse` example (and every
+/// Okta group object) has them directly in `profile`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupProfileShape {
+    /// `{"profile": {"profile": {"displayName": …}}}`, as the schema
+    /// declares (default: the fake's answers conform to `spec/`).
+    AsDeclared,
+    /// `{"profile": {"displayName": …}}`, as the spec's example shows
+    /// (probably what the service sends; unconfirmed).
+    AsExample,
+}
+
 /// How a triggered import ends once its processing delay has passed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ImportOutcome {
@@ -98,6 +112,9 @@ pub struct FakeConfig {
     pub(crate) record_bodies: bool,
     pub(crate) request_log_capacity: usize,
     pub(crate) keep_profiles: bool,
+    pub(crate) group_profile_shape: GroupProfileShape,
+    pub(crate) create_user_returns_user: bool,
+    pub(crate) membership_page_size: u32,
 }
 
 impl Default for FakeConfig {
@@ -124,6 +141,9 @@ impl Default for FakeConfig {
             record_bodies: true,
             request_log_capacity: 100_000,
             keep_profiles: true,
+            group_profile_shape: GroupProfileShape::AsDeclared,
+            create_user_returns_user: false,
+            membership_page_size: 1000,
         }
     }
 }
@@ -152,6 +172,9 @@ impl fmt::Debug for FakeConfig {
             .field("record_bodies", &self.record_bodies)
             .field("request_log_capacity", &self.request_log_capacity)
             .field("keep_profiles", &self.keep_profiles)
+            .field("group_profile_shape", &self.group_profile_shape)
+            .field("create_user_returns_user", &self.create_user_returns_user)
+            .field("membership_page_size", &self.membership_page_size)
             .finish()
     }
 }
@@ -298,6 +321,29 @@ impl FakeConfig {
     /// (about 1 KB per user less).
     pub fn keep_profiles(mut self, yes: bool) -> Self {
         self.keep_profiles = yes;
+        self
+    }
+
+    /// Where group responses put the group's attributes. Default
+    /// [`GroupProfileShape::AsDeclared`] (the spec's schema).
+    pub fn group_profile_shape(mut self, shape: GroupProfileShape) -> Self {
+        self.group_profile_shape = shape;
+        self
+    }
+
+    /// Whether `createIdentitySourceUser` answers 200 with the created user
+    /// (`UserResponseSchema`) instead of an empty 200. Default `false`: the
+    /// spec declares its 200 without content.
+    pub fn create_user_returns_user(mut self, yes: bool) -> Self {
+        self.create_user_returns_user = yes;
+        self
+    }
+
+    /// Members per page of `getIdentitySourceGroupMemberships` when the
+    /// request has no `limit` (clamped to 1..=1000). Default 1000, the
+    /// maximum (Okta's default is undocumented).
+    pub fn membership_page_size(mut self, size: u32) -> Self {
+        self.membership_page_size = size;
         self
     }
 }

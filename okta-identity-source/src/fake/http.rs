@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
 use axum::body::Body;
-use axum::http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Request, Response, StatusCode, header};
 use bytes::Bytes;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
@@ -21,12 +21,13 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 
-use super::auth::{Auth, Denied, SCOPE_MANAGE, SCOPE_READ};
+use super::auth::{Auth, Denied, SCOPE_READ};
 use super::faults::{FaultKind, Faults};
 use super::log::{RecordedRequest, RequestLog};
 use super::model::{self, ApiError};
 use super::ratelimit::{RateInfo, RateLimitBucket, RateLimiter};
-use super::state::{Reply, State, UploadKind};
+use super::route::{NoRoute, Operation, route};
+use super::state::{Reply, State};
 
 /// Everything the handlers share, behind one lock (no `.await` while held).
 #[derive(Debug)]
@@ -118,148 +119,6 @@ impl fmt::Display for DropConnection {
 
 impl std::error::Error for DropConnection {}
 
-/// The operations the fake serves.
-#[derive(Debug, Clone)]
-enum Operation {
-    List {
-        isid: String,
-    },
-    Create {
-        isid: String,
-    },
-    Get {
-        isid: String,
-        sid: String,
-    },
-    Delete {
-        isid: String,
-        sid: String,
-    },
-    Upload {
-        isid: String,
-        sid: String,
-        kind: UploadKind,
-    },
-    StartImport {
-        isid: String,
-        sid: String,
-    },
-    Token,
-}
-
-impl Operation {
-    fn id(&self) -> &'static str {
-        match self {
-            Operation::List { .. } => "listIdentitySourceSessions",
-            Operation::Create { .. } => "createIdentitySourceSession",
-            Operation::Get { .. } => "getIdentitySourceSession",
-            Operation::Delete { .. } => "deleteIdentitySourceSession",
-            Operation::Upload {
-                kind: UploadKind::Upsert,
-                ..
-            } => "uploadIdentitySourceDataForUpsert",
-            Operation::Upload {
-                kind: UploadKind::Delete,
-                ..
-            } => "uploadIdentitySourceDataForDelete",
-            Operation::StartImport { .. } => "startImportFromIdentitySource",
-            Operation::Token => "oauthToken",
-        }
-    }
-
-    fn bucket(&self) -> RateLimitBucket {
-        match self {
-            Operation::List { .. }
-            | Operation::Create { .. }
-            | Operation::Get { .. }
-            | Operation::Delete { .. } => RateLimitBucket::Sessions,
-            Operation::Upload {
-                kind: UploadKind::Upsert,
-                ..
-            } => RateLimitBucket::BulkUpsert,
-            Operation::Upload {
-                kind: UploadKind::Delete,
-                ..
-            } => RateLimitBucket::BulkDelete,
-            Operation::StartImport { .. } => RateLimitBucket::StartImport,
-            Operation::Token => RateLimitBucket::Token,
-        }
-    }
-}
-
-/// A request that matches no operation.
-#[derive(Debug, Clone, Copy)]
-enum NoRoute {
-    NotFound,
-    MethodNotAllowed(&'static str),
-}
-
-fn route(method: &Method, path: &str) -> Result<Operation, NoRoute> {
-    if path == "/oauth2/v1/token" {
-        return if method == Method::POST {
-            Ok(Operation::Token)
-        } else {
-            Err(NoRoute::MethodNotAllowed("POST"))
-        };
-    }
-    let segments: Vec<String> = path
-        .strip_prefix("/api/v1/identity-sources/")
-        .ok_or(NoRoute::NotFound)?
-        .split('/')
-        .map(|s| {
-            percent_encoding::percent_decode_str(s)
-                .decode_utf8_lossy()
-                .into_owned()
-        })
-        .collect();
-    let is = |m: &Method| method == m;
-    match segments.as_slice() {
-        [isid, s] if s == "sessions" && !isid.is_empty() => {
-            let isid = isid.clone();
-            if is(&Method::GET) {
-                Ok(Operation::List { isid })
-            } else if is(&Method::POST) {
-                Ok(Operation::Create { isid })
-            } else {
-                Err(NoRoute::MethodNotAllowed("GET, POST"))
-            }
-        }
-        [isid, s, sid] if s == "sessions" && !isid.is_empty() && !sid.is_empty() => {
-            let (isid, sid) = (isid.clone(), sid.clone());
-            if is(&Method::GET) {
-                Ok(Operation::Get { isid, sid })
-            } else if is(&Method::DELETE) {
-                Ok(Operation::Delete { isid, sid })
-            } else {
-                Err(NoRoute::MethodNotAllowed("GET, DELETE"))
-            }
-        }
-        [isid, s, sid, action] if s == "sessions" && !isid.is_empty() && !sid.is_empty() => {
-            let (isid, sid) = (isid.clone(), sid.clone());
-            let op = match action.as_str() {
-                "bulk-upsert" => Operation::Upload {
-                    isid,
-                    sid,
-                    kind: UploadKind::Upsert,
-                },
-                "bulk-delete" => Operation::Upload {
-                    isid,
-                    sid,
-                    kind: UploadKind::Delete,
-                },
-                "start-import" => Operation::StartImport { isid, sid },
-                _ => return Err(NoRoute::NotFound),
-            };
-            if is(&Method::POST) {
-                Ok(op)
-            } else {
-                Err(NoRoute::MethodNotAllowed("POST"))
-            }
-        }
-        _ => Err(NoRoute::NotFound),
-    }
-}
-
 /// Headers never written to the request log.
 const SECRET_HEADERS: [&str; 4] = ["authorization", "proxy-authorization", "cookie", "dpop"];
 
@@ -283,6 +142,7 @@ async fn handle(
     let request_id = model::request_id();
     let (parts, incoming) = req.into_parts();
     let path = parts.uri.path().to_owned();
+    let query = parts.uri.query().map(str::to_owned);
     let routed = route(&parts.method, &path);
     let operation_id = routed.as_ref().ok().map(Operation::id);
 
@@ -306,12 +166,13 @@ async fn handle(
             request_id: request_id.clone(),
             method: parts.method.to_string(),
             path: path.clone(),
-            query: parts.uri.query().map(str::to_owned),
+            query: query.clone(),
             operation_id,
             headers: recorded_headers(&parts.headers),
             auth_scheme: auth_header
                 .as_deref()
                 .map(|h| h.split_whitespace().next().unwrap_or("").to_owned()),
+            authorization: auth_header.as_deref().map(|h| inner.auth.redact(h)),
             body: if record_body {
                 body.bytes.clone()
             } else {
@@ -362,6 +223,7 @@ async fn handle(
                 &mut inner,
                 &shared.base_url,
                 &path,
+                query.as_deref(),
                 routed,
                 auth_header,
                 body,
@@ -372,6 +234,7 @@ async fn handle(
             &mut inner,
             &shared.base_url,
             &path,
+            query.as_deref(),
             routed,
             auth_header,
             body,
@@ -422,10 +285,12 @@ async fn read_body(incoming: Incoming, cap: usize) -> Option<ReadBody> {
 }
 
 /// Authentication, rate limiting and the operation itself.
+#[allow(clippy::too_many_arguments)]
 fn process(
     inner: &mut Inner,
     base_url: &str,
     path: &str,
+    query: Option<&str>,
     routed: Result<Operation, NoRoute>,
     auth_header: Option<String>,
     body: ReadBody,
@@ -456,11 +321,7 @@ fn process(
         };
     }
 
-    let scope = match &routed {
-        Ok(Operation::List { .. } | Operation::Get { .. }) => SCOPE_READ,
-        Ok(_) => SCOPE_MANAGE,
-        Err(_) => SCOPE_READ,
-    };
+    let scope = routed.as_ref().map_or(SCOPE_READ, Operation::scope);
     if let Err(denied) = inner.auth.authorize(auth_header.as_deref(), scope, now) {
         let rate = inner.rate.peek(bucket, now);
         let response = match denied {
@@ -514,6 +375,26 @@ fn process(
             state.upload(isid, sid, *kind, &body.bytes, body.len, now)
         }
         Operation::StartImport { isid, sid } => state.start_import(isid, sid, now),
+        Operation::CreateUser { isid } => state.create_user(isid, &body.bytes, now),
+        Operation::GetUser { isid, external_id } => state.get_user(isid, external_id, now),
+        Operation::ReplaceUser { isid, external_id } => {
+            state.replace_user(isid, external_id, &body.bytes, now)
+        }
+        Operation::UpdateUser { isid, external_id } => {
+            state.update_user(isid, external_id, &body.bytes, now)
+        }
+        Operation::DeleteUser { isid, external_id } => state.delete_user(isid, external_id),
+        Operation::CreateGroup { isid } => state.create_group(isid, &body.bytes),
+        Operation::GetGroup { isid, group } => state.get_group(isid, group),
+        Operation::UpdateGroup { isid, group } => state.update_group(isid, group, &body.bytes),
+        Operation::DeleteGroup { isid, group } => state.delete_group(isid, group),
+        Operation::ListMembers { isid, group } => state.list_members(isid, group, query),
+        Operation::AddMember { isid, group } => state.add_member(isid, group, &body.bytes),
+        Operation::RemoveMember {
+            isid,
+            group,
+            member,
+        } => state.remove_member(isid, group, member),
         Operation::Token => Ok(Reply::NoContent),
     };
     let response = match result {
@@ -525,6 +406,21 @@ fn process(
             r
         }
         Ok(Reply::NoContent) => empty_response(StatusCode::NO_CONTENT),
+        Ok(Reply::EmptyOk) => {
+            let mut r = empty_response(StatusCode::OK);
+            r.headers_mut()
+                .insert(header::CONTENT_LENGTH, HeaderValue::from_static("0"));
+            r
+        }
+        Ok(Reply::Page { body, next_after }) => {
+            let mut r = json_response(StatusCode::OK, body);
+            for link in page_links(base_url, path, query, next_after) {
+                if let Ok(v) = HeaderValue::from_str(&link) {
+                    r.headers_mut().append(header::LINK, v);
+                }
+            }
+            r
+        }
         Err(e) => error_response(&e),
     };
     (response, rate)
@@ -585,4 +481,27 @@ fn set_common_headers(headers: &mut HeaderMap, request_id: &str, rate: RateInfo,
     put("x-rate-limit-remaining", rate.remaining.to_string());
     put("x-rate-limit-reset", rate.reset.to_string());
     put("date", httpdate::fmt_http_date(now));
+}
+
+/// The `Link` headers of a memberships page, as Okta sends them: one
+/// `rel="self"` link (the request as made) and, when more items follow, one
+/// `rel="next"` link carrying the `after` cursor and the page size.
+fn page_links(
+    base_url: &str,
+    path: &str,
+    query: Option<&str>,
+    next: Option<(String, u32)>,
+) -> Vec<String> {
+    let mut links = vec![match query {
+        Some(q) if !q.is_empty() => format!("<{base_url}{path}?{q}>; rel=\"self\""),
+        _ => format!("<{base_url}{path}>; rel=\"self\""),
+    }];
+    if let Some((after, limit)) = next {
+        let query = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("after", &after)
+            .append_pair("limit", &limit.to_string())
+            .finish();
+        links.push(format!("<{base_url}{path}?{query}>; rel=\"next\""));
+    }
+    links
 }

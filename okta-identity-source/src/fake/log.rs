@@ -31,6 +31,13 @@ pub struct RecordedRequest {
     pub headers: Vec<(String, String)>,
     /// `SSWS`, `Bearer`, … or `None` without an `Authorization` header.
     pub auth_scheme: Option<String>,
+    /// The `Authorization` header with its credential redacted, keeping its
+    /// exact shape: `SSWS <api token>` when it was exactly the scheme, one
+    /// space and an API token the fake knows, `Bearer <access token>` for a
+    /// known bearer token, or the scheme and separator followed by
+    /// `<unknown credential>` (so `SSWS<api token>` without the space, or
+    /// with two spaces, is visible as what it is).
+    pub authorization: Option<String>,
     /// The body (empty when body recording is off).
     pub body: Bytes,
     /// The status answered, or `None` if the connection was dropped without

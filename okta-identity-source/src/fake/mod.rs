@@ -1,7 +1,7 @@
-//! A stateful fake of Okta's Identity Source session API, for tests (yours
-//! and ours). Compiled with the cargo feature `fake`.
+//! A stateful fake of Okta's Identity Source API, for tests (yours and
+//! ours). Compiled with the cargo feature `fake`.
 //!
-//! [`FakeOkta::start`] serves the seven operations of
+//! [`FakeOkta::start`] serves the 23 operations of
 //! `spec/okta-identity-source.yaml` over real HTTP on `127.0.0.1` (a random
 //! port) and behaves as `BEHAVIOUR.md` describes the real service:
 //!
@@ -27,9 +27,21 @@
 //! - **Faults** a test programs at run time: delays, 500, 503, 429 storms and
 //!   dropped connections, for one operation or the next N requests
 //!   ([`Fault`]).
-//! - **Inspection** of the users each identity source holds after its
-//!   imports were processed, of the sessions, and of every request received
-//!   ([`FakeOkta::users`], [`FakeOkta::sessions`], [`FakeOkta::requests`]).
+//! - **Users, groups and memberships** outside sessions: the single-user
+//!   operations (`/users`, `/users/{externalId}`: create, get, PUT replace,
+//!   PATCH update, delete), groups (`/groups`, `/groups/{groupOrExternalId}`:
+//!   create, get, update by POST, delete) and memberships (list with
+//!   `after`/`limit` pages and `Link: <…>; rel="next"`, add, remove), and
+//!   the four group uploads of a session (`bulk-groups-upsert`,
+//!   `bulk-groups-delete`, `bulk-group-memberships-upsert`,
+//!   `bulk-group-memberships-delete`: 202, applied when the import is
+//!   processed, in upload order). Where the spec is silent or contradicts
+//!   itself the choice is a setting ([`GroupProfileShape`],
+//!   [`FakeConfig::create_user_returns_user`]).
+//! - **Inspection** of the users and groups each identity source holds
+//!   after its imports were processed, of the sessions, and of every request
+//!   received ([`FakeOkta::users`], [`FakeOkta::groups`],
+//!   [`FakeOkta::members`], [`FakeOkta::sessions`], [`FakeOkta::requests`]).
 //!
 //! It speaks HTTP/1.1 (what `reqwest` uses for `http://` URLs), holds its
 //! state in memory behind one lock, and runs on the tokio runtime that
@@ -91,6 +103,7 @@ mod http;
 mod log;
 mod model;
 mod ratelimit;
+mod route;
 mod state;
 
 use std::fmt;
@@ -103,12 +116,14 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use auth::{OAuthClient, SCOPE_MANAGE, SCOPE_READ};
-pub use config::{CreateStatus, EntityTypeError, FakeConfig, ImportOutcome, Limits};
+pub use config::{
+    CreateStatus, EntityTypeError, FakeConfig, GroupProfileShape, ImportOutcome, Limits,
+};
 pub use faults::{Fault, FaultKind};
 pub use log::RecordedRequest;
 pub use model::SessionStatus;
 pub use ratelimit::RateLimitBucket;
-pub use state::{FakeSession, FakeUser, UserStatus, causes};
+pub use state::{FakeGroup, FakeSession, FakeUser, UserStatus, causes};
 
 use self::http::{Inner, Shared};
 
@@ -324,6 +339,41 @@ impl FakeOkta {
     /// (to test deactivation); `false` for an unknown source.
     pub fn insert_user(&self, identity_source_id: &str, user: FakeUser) -> bool {
         self.shared.lock().state.put_user(identity_source_id, user)
+    }
+
+    /// The groups an identity source holds (created directly or by
+    /// processed imports), ordered by `externalId`, with their members.
+    pub fn groups(&self, identity_source_id: &str) -> Vec<FakeGroup> {
+        let mut inner = self.shared.lock();
+        let now = inner.now();
+        inner.state.advance(now);
+        inner.state.groups(identity_source_id)
+    }
+
+    /// One group, by Okta id (`00g…`) or `externalId`.
+    pub fn group(&self, identity_source_id: &str, group_or_external_id: &str) -> Option<FakeGroup> {
+        let mut inner = self.shared.lock();
+        let now = inner.now();
+        inner.state.advance(now);
+        inner.state.group(identity_source_id, group_or_external_id)
+    }
+
+    /// The members (`externalId`s, in order) of a group, by Okta id or
+    /// `externalId`; empty for an unknown group.
+    pub fn members(&self, identity_source_id: &str, group_or_external_id: &str) -> Vec<String> {
+        self.group(identity_source_id, group_or_external_id)
+            .map(|g| g.members.into_iter().collect())
+            .unwrap_or_default()
+    }
+
+    /// Puts a group (with its members) into an identity source directly,
+    /// replacing one with the same `externalId`; `false` for an unknown
+    /// source.
+    pub fn insert_group(&self, identity_source_id: &str, group: FakeGroup) -> bool {
+        self.shared
+            .lock()
+            .state
+            .put_group(identity_source_id, group)
     }
 
     /// All sessions of an identity source in creation order, whatever their

@@ -232,6 +232,16 @@ pub(crate) fn session_id() -> String {
     format!("aps{}", random_chars(17))
 }
 
+/// A new identity-source user id: 20 characters starting `00u`.
+pub(crate) fn user_id() -> String {
+    format!("00u{}", random_chars(17))
+}
+
+/// A new group id: 20 characters starting `00g`.
+pub(crate) fn group_id() -> String {
+    format!("00g{}", random_chars(17))
+}
+
 /// A new identity source id: 20 characters starting `0oa`.
 pub(crate) fn identity_source_id() -> String {
     format!("0oa{}", random_chars(17))

@@ -1,7 +1,10 @@
 //! Rate limiting by bucket, as in `BEHAVIOUR.md` section 6: the four session
 //! operations share one bucket; each upload kind and start-import has its
-//! own. Windows start at the first request after the previous window ended
-//! (not aligned to wall-clock minutes). Buckets are org-wide.
+//! own. The group, membership and single-user endpoints are not in Okta's
+//! bucket list: the fake gives the single-user operations one bucket and the
+//! group and membership operations another. Windows start at the first
+//! request after the previous window ended (not aligned to wall-clock
+//! minutes). Buckets are org-wide.
 
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
@@ -19,6 +22,21 @@ pub enum RateLimitBucket {
     BulkDelete,
     /// `start-import`.
     StartImport,
+    /// `bulk-groups-upsert` (not in Okta's bucket list; its own bucket,
+    /// like the user uploads).
+    BulkGroupsUpsert,
+    /// `bulk-groups-delete` (likewise unconfirmed).
+    BulkGroupsDelete,
+    /// `bulk-group-memberships-upsert` (likewise unconfirmed).
+    BulkGroupMembershipsUpsert,
+    /// `bulk-group-memberships-delete` (likewise unconfirmed).
+    BulkGroupMembershipsDelete,
+    /// `/api/v1/identity-sources/{id}/users…`: the single-user operations
+    /// (unconfirmed: one shared bucket, like the sessions).
+    Users,
+    /// `/api/v1/identity-sources/{id}/groups…`: groups and their
+    /// memberships (unconfirmed: one shared bucket).
+    Groups,
     /// `POST /oauth2/v1/token`.
     Token,
     /// Any other path (unknown routes).

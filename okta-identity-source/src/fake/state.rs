@@ -1,5 +1,7 @@
-//! The state of the fake org: identity sources, their sessions and users,
-//! the session lifecycle and the bulk-loading limits.
+//! The state of the fake org: identity sources, their sessions, users,
+//! groups and memberships, the session lifecycle and the bulk-loading
+//! limits. The single-resource operations (users, groups, memberships) and
+//! the group uploads live in [`directory`].
 //!
 //! Everything here is synchronous and takes the current (fake) time as an
 //! argument, so the rules are deterministic. Processing of triggered
@@ -14,8 +16,15 @@ use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-use super::config::{CreateStatus, EntityTypeError, FakeConfig, ImportOutcome, Limits};
+use super::config::{
+    CreateStatus, EntityTypeError, FakeConfig, GroupProfileShape, ImportOutcome, Limits,
+};
 use super::model::{self, ApiError, SessionStatus, SessionWire};
+
+mod directory;
+
+pub use directory::FakeGroup;
+use directory::{Group, UserMeta};
 
 /// Fixed `errorCauses` texts of the lifecycle rules, for tests to match on.
 pub mod causes {
@@ -90,15 +99,35 @@ pub(crate) enum Reply {
     Accepted,
     /// 204, empty body.
     NoContent,
+    /// 200, empty body, `Content-Length: 0` (an operation the spec declares
+    /// without content).
+    EmptyOk,
+    /// 200 with a JSON page and, when more items follow, the `after` cursor
+    /// and page size of the `rel="next"` link.
+    Page {
+        body: Vec<u8>,
+        next_after: Option<(String, u32)>,
+    },
 }
 
-/// The two upload operations.
+/// The six upload operations of a session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum UploadKind {
+    /// `bulk-upsert` (users).
     Upsert,
+    /// `bulk-delete` (users).
     Delete,
+    /// `bulk-groups-upsert`.
+    GroupsUpsert,
+    /// `bulk-groups-delete`.
+    GroupsDelete,
+    /// `bulk-group-memberships-upsert`.
+    MembershipsUpsert,
+    /// `bulk-group-memberships-delete`.
+    MembershipsDelete,
 }
 
+/// One entity of an accepted upload, applied when the import completes.
 #[derive(Debug, Clone)]
 enum Op {
     Upsert {
@@ -108,6 +137,28 @@ enum Op {
     Delete {
         external_id: String,
     },
+    GroupUpsert {
+        external_id: String,
+        attributes: Vec<(String, Option<String>)>,
+    },
+    GroupDelete {
+        external_id: String,
+    },
+    MembershipUpsert {
+        group: String,
+        members: Vec<String>,
+    },
+    MembershipDelete {
+        group: String,
+        members: Vec<String>,
+    },
+}
+
+impl Op {
+    /// A user entity (what the 10,000-users-per-session limit counts).
+    fn is_user(&self) -> bool {
+        matches!(self, Op::Upsert { .. } | Op::Delete { .. })
+    }
 }
 
 #[derive(Debug)]
@@ -160,6 +211,11 @@ struct Source {
     /// In creation order.
     sessions: Vec<Session>,
     users: BTreeMap<String, FakeUser>,
+    /// Okta id and timestamps of the users, by `externalId` (kept apart from
+    /// the public [`FakeUser`]; created on first sight).
+    user_meta: HashMap<String, UserMeta>,
+    /// By `externalId`.
+    groups: BTreeMap<String, Group>,
     last_trigger: Option<SystemTime>,
 }
 
@@ -192,47 +248,84 @@ impl Source {
             match session.outcome {
                 ImportOutcome::Complete => {
                     session.set_status(SessionStatus::Completed, at);
-                    apply(&mut self.users, ops, keep_profiles);
+                    self.apply(ops, keep_profiles, at);
                 }
                 ImportOutcome::Error => session.set_status(SessionStatus::Error, at),
             }
         }
     }
-}
 
-fn apply(users: &mut BTreeMap<String, FakeUser>, ops: Vec<Op>, keep_profiles: bool) {
-    for op in ops {
-        match op {
-            Op::Upsert {
-                external_id,
-                attributes,
-            } => {
-                let user = users
-                    .entry(external_id.clone())
-                    .or_insert_with(|| FakeUser {
-                        external_id,
-                        status: UserStatus::Active,
-                        profile: BTreeMap::new(),
-                    });
-                user.status = UserStatus::Active;
-                if !keep_profiles {
-                    continue;
+    /// Applies the entities of a completed import, in upload order.
+    fn apply(&mut self, ops: Vec<Op>, keep_profiles: bool, at: SystemTime) {
+        for op in ops {
+            match op {
+                Op::Upsert {
+                    external_id,
+                    attributes,
+                } => {
+                    self.user_meta
+                        .entry(external_id.clone())
+                        .or_insert_with(|| UserMeta::new(at))
+                        .last_updated = at;
+                    let user = self
+                        .users
+                        .entry(external_id.clone())
+                        .or_insert_with(|| FakeUser {
+                            external_id,
+                            status: UserStatus::Active,
+                            profile: BTreeMap::new(),
+                        });
+                    user.status = UserStatus::Active;
+                    if keep_profiles {
+                        merge(&mut user.profile, attributes);
+                    }
                 }
-                for (name, value) in attributes {
-                    match value {
-                        Some(v) => {
-                            user.profile.insert(name, v);
-                        }
-                        None => {
-                            user.profile.remove(&name);
+                Op::Delete { external_id } => {
+                    if let Some(user) = self.users.get_mut(&external_id) {
+                        user.status = UserStatus::Deactivated;
+                    }
+                }
+                Op::GroupUpsert {
+                    external_id,
+                    attributes,
+                } => {
+                    let group = self
+                        .groups
+                        .entry(external_id.clone())
+                        .or_insert_with(|| Group::new(external_id));
+                    merge(&mut group.profile, attributes);
+                }
+                Op::GroupDelete { external_id } => {
+                    self.groups.remove(&external_id);
+                }
+                Op::MembershipUpsert { group, members } => {
+                    // Memberships of a group the source does not hold are
+                    // ignored, as deletes of unknown users are.
+                    if let Some(group) = self.groups.get_mut(&group) {
+                        group.members.extend(members);
+                    }
+                }
+                Op::MembershipDelete { group, members } => {
+                    if let Some(group) = self.groups.get_mut(&group) {
+                        for member in &members {
+                            group.members.remove(member);
                         }
                     }
                 }
             }
-            Op::Delete { external_id } => {
-                if let Some(user) = users.get_mut(&external_id) {
-                    user.status = UserStatus::Deactivated;
-                }
+        }
+    }
+}
+
+/// Sets the attributes given as strings and removes those given as `null`.
+fn merge(profile: &mut BTreeMap<String, String>, attributes: Vec<(String, Option<String>)>) {
+    for (name, value) in attributes {
+        match value {
+            Some(v) => {
+                profile.insert(name, v);
+            }
+            None => {
+                profile.remove(&name);
             }
         }
     }
@@ -248,8 +341,36 @@ fn deletes_known_user(ops: &[Op], known: &HashSet<&String>, session_ops: &[Op]) 
     };
     ops.iter().any(|op| match op {
         Op::Delete { external_id } => known.contains(external_id) || upserted(external_id),
-        Op::Upsert { .. } => false,
+        _ => false,
     })
+}
+
+/// Whether an upload changes anything: upserts always do; a delete only
+/// when it names a user (or group) the source holds or that an earlier
+/// upload of the session upserts. An ineffective upload is accepted but
+/// leaves a CREATED session CREATED.
+fn is_effective(kind: UploadKind, ops: &[Op], source: &Source, session_ops: &[Op]) -> bool {
+    let group_known = |id: &String| {
+        source.groups.contains_key(id)
+            || session_ops
+                .iter()
+                .any(|o| matches!(o, Op::GroupUpsert { external_id, .. } if external_id == id))
+    };
+    match kind {
+        UploadKind::Upsert | UploadKind::GroupsUpsert | UploadKind::MembershipsUpsert => true,
+        UploadKind::Delete => {
+            let known: HashSet<&String> = source.users.keys().collect();
+            deletes_known_user(ops, &known, session_ops)
+        }
+        UploadKind::GroupsDelete => ops.iter().any(|op| match op {
+            Op::GroupDelete { external_id } => group_known(external_id),
+            _ => false,
+        }),
+        UploadKind::MembershipsDelete => ops.iter().any(|op| match op {
+            Op::MembershipDelete { group, .. } => group_known(group),
+            _ => false,
+        }),
+    }
 }
 
 fn json_bytes<T: serde::Serialize>(value: &T) -> Vec<u8> {
@@ -272,6 +393,9 @@ pub(crate) struct State {
     reject_empty_profile: bool,
     limits: Limits,
     keep_profiles: bool,
+    group_profile_shape: GroupProfileShape,
+    create_user_returns_user: bool,
+    membership_page_size: u32,
     sources: HashMap<String, Source>,
     failing_imports: u32,
 }
@@ -291,6 +415,9 @@ impl State {
             reject_empty_profile: config.reject_empty_profile,
             limits: config.limits.clone(),
             keep_profiles: config.keep_profiles,
+            group_profile_shape: config.group_profile_shape,
+            create_user_returns_user: config.create_user_returns_user,
+            membership_page_size: config.membership_page_size,
             sources: HashMap::new(),
             failing_imports: 0,
         }
@@ -500,12 +627,12 @@ impl State {
             .sources
             .get_mut(isid)
             .ok_or_else(|| ApiError::not_found(isid, "IdentitySource"))?;
-        let known: HashSet<&String> = source.users.keys().collect();
-        let session = source
+        let index = source
             .sessions
-            .iter_mut()
-            .find(|s| s.id == sid)
+            .iter()
+            .position(|s| s.id == sid)
             .ok_or_else(|| ApiError::not_found(sid, "IdentitySourceSession"))?;
+        let session = &mut source.sessions[index];
         session.last_activity = now;
         if !session.status.is_loading() {
             return Err(ApiError::validation(
@@ -523,30 +650,43 @@ impl State {
                 )],
             ));
         }
-        if session.entities + ops.len() > limits.max_users_per_session {
+        let user_entities = ops.iter().filter(|op| op.is_user()).count();
+        if session.entities + user_entities > limits.max_users_per_session {
             return Err(ApiError::validation(
                 "profiles",
                 vec![format!(
                     "profiles: A session accepts at most {} users; it holds {} and this request adds {}.",
-                    limits.max_users_per_session,
-                    session.entities,
-                    ops.len()
+                    limits.max_users_per_session, session.entities, user_entities
                 )],
             ));
         }
-        // A bulk-delete naming no known user is silently ignored and does
-        // not make the session IN_PROGRESS.
-        let effective = match kind {
-            UploadKind::Upsert => true,
-            UploadKind::Delete => deletes_known_user(&ops, &known, &session.ops),
-        };
+        // A delete naming nothing known is silently ignored and does not
+        // make the session IN_PROGRESS.
+        let effective = is_effective(kind, &ops, source, &source.sessions[index].ops);
+        let session = &mut source.sessions[index];
         session.uploads += 1;
-        session.entities += ops.len();
+        session.entities += user_entities;
         session.ops.extend(ops);
         if effective && session.status == SessionStatus::Created {
             session.set_status(SessionStatus::InProgress, now);
         }
         Ok(Reply::Accepted)
+    }
+}
+
+/// The body of a request as a JSON object: 400 `E0000003` when it is
+/// empty, not JSON, or not an object.
+fn json_object(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::malformed(causes::BODY_MISSING));
+    }
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::malformed(format!("The request body is not valid JSON: {e}")))?;
+    match value {
+        Value::Object(object) => Ok(object),
+        _ => Err(ApiError::malformed(
+            "The request body must be a JSON object.",
+        )),
     }
 }
 
@@ -572,16 +712,23 @@ impl Validator<'_> {
                 )],
             ));
         }
-        if body.iter().all(u8::is_ascii_whitespace) {
-            return Err(ApiError::malformed(causes::BODY_MISSING));
+        let object = json_object(body)?;
+        match kind {
+            UploadKind::Upsert | UploadKind::Delete => self.parse_users(kind, &object),
+            UploadKind::GroupsUpsert => self.parse_groups_upsert(&object),
+            UploadKind::GroupsDelete => self.parse_groups_delete(&object),
+            UploadKind::MembershipsUpsert | UploadKind::MembershipsDelete => {
+                self.parse_memberships(kind, &object)
+            }
         }
-        let value: Value = serde_json::from_slice(body)
-            .map_err(|e| ApiError::malformed(format!("The request body is not valid JSON: {e}")))?;
-        let Value::Object(object) = value else {
-            return Err(ApiError::malformed(
-                "The request body must be a JSON object.",
-            ));
-        };
+    }
+
+    fn parse_users(
+        &self,
+        kind: UploadKind,
+        object: &Map<String, Value>,
+    ) -> Result<Vec<Op>, ApiError> {
+        let limits = self.limits;
         match object.get("entityType") {
             Some(Value::String(t)) if t == "USERS" => {}
             None | Some(Value::Null) if !self.require_entity_type => {}
@@ -638,7 +785,6 @@ impl Validator<'_> {
                 }
             };
             match kind {
-                UploadKind::Delete => ops.push(Op::Delete { external_id }),
                 UploadKind::Upsert => match self.attributes(i, entry) {
                     Ok(attributes) => ops.push(Op::Upsert {
                         external_id,
@@ -646,6 +792,7 @@ impl Validator<'_> {
                     }),
                     Err(mut p) => problems.append(&mut p),
                 },
+                _ => ops.push(Op::Delete { external_id }),
             }
         }
         if let Some((field, _)) = problems.first() {
