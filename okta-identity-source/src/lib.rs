@@ -16,3 +16,8 @@ pub use runtime::{Client, ClientBuilder, Error, Result};
 
 #[cfg(feature = "fake")]
 pub mod fake;
+
+/// The command-line tool (feature `cli`); not a stable API.
+#[cfg(feature = "cli")]
+#[doc(hidden)]
+pub mod cli;
