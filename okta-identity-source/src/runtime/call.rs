@@ -207,6 +207,13 @@ impl<T> Deref for Response<T> {
     }
 }
 
+/// A request body and its content type.
+#[derive(Clone)]
+pub(crate) struct Body {
+    pub(crate) content_type: HeaderValue,
+    pub(crate) bytes: Bytes,
+}
+
 /// A call of one operation, ready to send. Await it (`call.await?`), or use
 /// [`Call::send`] / [`Call::send_with_response`]. Before sending, set a
 /// per-call [`timeout`](Call::timeout) or extra [`header`](Call::header).
@@ -222,7 +229,7 @@ pub struct Call<D> {
     pub(crate) raw_path: Option<String>,
     pub(crate) query: Vec<(String, String)>,
     pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
-    pub(crate) body: Option<Bytes>,
+    pub(crate) body: Option<Body>,
     pub(crate) timeout: Option<Duration>,
     pub(crate) error: Option<Error>,
     _decode: PhantomData<fn() -> D>,
@@ -346,7 +353,12 @@ impl<D: Decode> Call<D> {
     /// returned when the call is sent).
     pub fn json_body<B: Serialize + ?Sized>(mut self, body: &B) -> Self {
         match serde_json::to_vec(body) {
-            Ok(bytes) => self.body = Some(Bytes::from(bytes)),
+            Ok(bytes) => {
+                self.body = Some(Body {
+                    content_type: HeaderValue::from_static("application/json"),
+                    bytes: Bytes::from(bytes),
+                })
+            }
             Err(e) => self.fail(Error::invalid_input(format!(
                 "request body cannot be serialized: {e}"
             ))),
@@ -360,6 +372,49 @@ impl<D: Decode> Call<D> {
             Some(b) => self.json_body(b),
             None => self,
         }
+    }
+
+    /// Serializes `body` as an `application/x-www-form-urlencoded` body.
+    pub fn form_body<B: Serialize + ?Sized>(mut self, body: &B) -> Self {
+        match serde_urlencoded::to_string(body) {
+            Ok(text) => {
+                self.body = Some(Body {
+                    content_type: HeaderValue::from_static("application/x-www-form-urlencoded"),
+                    bytes: Bytes::from(text),
+                })
+            }
+            Err(e) => self.fail(Error::invalid_input(format!(
+                "request body cannot be form-encoded: {e}"
+            ))),
+        }
+        self
+    }
+
+    /// Like [`Call::form_body`]; `None` sends no body.
+    pub fn form_body_opt<B: Serialize + ?Sized>(self, body: Option<&B>) -> Self {
+        match body {
+            Some(b) => self.form_body(b),
+            None => self,
+        }
+    }
+
+    /// Sends `body` as is with the given content type (binary uploads,
+    /// `text/plain`, `multipart/form-data` with the caller's boundary…). A
+    /// content type that is not a valid header value is an
+    /// [`Error::InvalidInput`].
+    pub fn bytes_body(mut self, content_type: &str, body: Bytes) -> Self {
+        match HeaderValue::from_str(content_type) {
+            Ok(content_type) => {
+                self.body = Some(Body {
+                    content_type,
+                    bytes: body,
+                })
+            }
+            Err(_) => self.fail(Error::invalid_input(
+                "the content type is not a valid header value".to_owned(),
+            )),
+        }
+        self
     }
 
     /// Overrides the total deadline of this call, retries included.

@@ -64,7 +64,7 @@ pub(crate) struct Prepared {
     pub(crate) path: String,
     pub(crate) query: Vec<(String, String)>,
     pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
-    pub(crate) body: Option<Bytes>,
+    pub(crate) body: Option<super::call::Body>,
     pub(crate) timeout: Option<Duration>,
 }
 
@@ -234,8 +234,8 @@ impl Client {
             }
             if let Some(body) = &p.body {
                 request = request
-                    .header(header::CONTENT_TYPE, "application/json")
-                    .body(body.clone());
+                    .header(header::CONTENT_TYPE, body.content_type.clone())
+                    .body(body.bytes.clone());
             }
             tracing::debug!(attempt, url = %url, "sending request");
 
