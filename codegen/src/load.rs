@@ -23,7 +23,7 @@ pub fn load(file: &str, text: &str) -> Result<openapiv3::OpenAPI, Vec<Diagnostic
     }
     match serde_path_to_error::deserialize::<_, openapiv3::OpenAPI>(value.clone()) {
         Ok(api) => {
-            check_status_codes(&value, &mut diags);
+            check_dropped_keys(&value, &mut diags);
             if diags.has_errors() {
                 return Err(diags.into_sorted());
             }
@@ -235,6 +235,9 @@ fn locate_schema(s: &serde_yaml::Value, at: &Pointer, depth: usize) -> Result<()
             "properties" => !v.is_mapping(),
             "nullable" | "readOnly" | "writeOnly" | "deprecated" => !v.is_bool(),
             "minLength" | "maxLength" | "minItems" | "maxItems" => !(v.is_u64()),
+            "minimum" | "maximum" | "multipleOf" => !v.is_number(),
+            "items" | "not" | "discriminator" => !v.is_mapping(),
+            "additionalProperties" => !(v.is_bool() || v.is_mapping()),
             _ => false,
         };
         if wrong {
@@ -247,11 +250,18 @@ fn locate_schema(s: &serde_yaml::Value, at: &Pointer, depth: usize) -> Result<()
     attempt::<ReferenceOr<Schema>>(s, at)
 }
 
-/// openapiv3 silently drops a `responses` key that is not a status code;
-/// report it instead of generating an operation without that response.
-fn check_status_codes(doc: &serde_yaml::Value, diags: &mut Diagnostics) {
+/// openapiv3 silently drops a path that does not begin with `/` and a
+/// `responses` key that is not a status code; report them instead of
+/// generating without them.
+fn check_dropped_keys(doc: &serde_yaml::Value, diags: &mut Diagnostics) {
     let paths = Pointer::root().push("paths");
     for (path, item) in entries(doc.get("paths").unwrap_or(&serde_yaml::Value::Null)) {
+        if !path.starts_with('/') && !path.starts_with("x-") {
+            diags.error(
+                &paths.push(&path),
+                format!("path `{path}` must begin with `/` (it is appended to the server URL)"),
+            );
+        }
         for (method, op) in entries(item) {
             let Some(responses) = op.get("responses") else {
                 continue;

@@ -138,6 +138,10 @@ impl<'a> Cx<'a> {
             let mut wanted = naming::field_name(&id);
             if wanted.is_empty() {
                 wanted = String::from("operation");
+                self.diags.warning(
+                    &ptr.push("operationId"),
+                    format!("operationId `{id}` has no letter or digit to name a method after; it is named `{wanted}`"),
+                );
             }
             let rust_name = method_scope.claim(&wanted);
             if rust_name != wanted {

@@ -21,6 +21,41 @@ struct ObjectView<'s> {
     properties: Vec<(&'s String, &'s ReferenceOr<Box<Schema>>)>,
     required: Vec<&'s String>,
     additional: Option<&'s AdditionalProperties>,
+    /// Where each property and each `required` entry is written: an
+    /// `allOf` merge gathers them from several schemas.
+    property_at: Vec<Pointer>,
+    required_at: Vec<Pointer>,
+}
+
+impl<'s> ObjectView<'s> {
+    /// The view of one object schema written at `at`.
+    fn of(
+        properties: &'s IndexMap<String, ReferenceOr<Box<Schema>>>,
+        required: &'s [String],
+        additional: Option<&'s AdditionalProperties>,
+        at: &Pointer,
+    ) -> Self {
+        ObjectView {
+            properties: properties.iter().collect(),
+            required: required.iter().collect(),
+            additional,
+            property_at: properties
+                .keys()
+                .map(|k| at.push("properties").push(k))
+                .collect(),
+            required_at: (0..required.len())
+                .map(|i| at.push("required").push(i.to_string()))
+                .collect(),
+        }
+    }
+}
+
+/// The object schemas of an `allOf`, merged: later members win.
+#[derive(Default)]
+struct Merged {
+    properties: IndexMap<String, (ReferenceOr<Box<Schema>>, Pointer)>,
+    required: Vec<(String, Pointer)>,
+    additional: Option<AdditionalProperties>,
 }
 
 impl<'a> Cx<'a> {
@@ -179,11 +214,12 @@ impl<'a> Cx<'a> {
             SchemaKind::Type(Type::Boolean(_)) => TypeRef::Bool,
             SchemaKind::Type(Type::Array(a)) => self.lower_array(a, at, hint),
             SchemaKind::Type(Type::Object(o)) => {
-                let view = ObjectView {
-                    properties: o.properties.iter().collect(),
-                    required: o.required.iter().collect(),
-                    additional: o.additional_properties.as_ref(),
-                };
+                let view = ObjectView::of(
+                    &o.properties,
+                    &o.required,
+                    o.additional_properties.as_ref(),
+                    at,
+                );
                 self.lower_object(schema, view, at, hint, named, o)
             }
             SchemaKind::AllOf { all_of } => self.lower_all_of(schema, all_of, at, hint, named),
@@ -327,11 +363,12 @@ impl<'a> Cx<'a> {
             || any.additional_properties.is_some()
             || any.typ.as_deref() == Some("object")
         {
-            let view = ObjectView {
-                properties: any.properties.iter().collect(),
-                required: any.required.iter().collect(),
-                additional: any.additional_properties.as_ref(),
-            };
+            let view = ObjectView::of(
+                &any.properties,
+                &any.required,
+                any.additional_properties.as_ref(),
+                at,
+            );
             let empty = ObjectType::default();
             return self.lower_object(schema, view, at, hint, named, &empty);
         }
@@ -433,7 +470,7 @@ impl<'a> Cx<'a> {
         } else {
             self.claim_type_name(hint, at)
         };
-        let fields = self.lower_properties(&name, &view.properties, &view.required, at);
+        let fields = self.lower_properties(&name, &view);
         let additional = additional_ty(self);
         self.define(
             name.clone(),
@@ -447,29 +484,23 @@ impl<'a> Cx<'a> {
         TypeRef::Named(name)
     }
 
-    fn lower_properties(
-        &mut self,
-        parent: &str,
-        properties: &[(&String, &ReferenceOr<Box<Schema>>)],
-        required: &[&String],
-        at: &Pointer,
-    ) -> Vec<Field> {
+    fn lower_properties(&mut self, parent: &str, view: &ObjectView<'_>) -> Vec<Field> {
+        let (properties, required) = (&view.properties, &view.required);
         let mut scope = Scope::new();
         scope.claim("additional_properties");
-        for (i, r) in required.iter().enumerate() {
+        for (r, r_at) in required.iter().zip(&view.required_at) {
             if !properties.iter().any(|(k, _)| k == r) {
                 self.diags.warning(
-                    &at.push("required").push(i.to_string()),
+                    r_at,
                     format!("`required` names `{r}`, which is not a declared property; ignored"),
                 );
             }
         }
         let mut fields = Vec::new();
-        for (wire, prop) in properties {
-            let ptr = at.push("properties").push(wire.as_str());
+        for ((wire, prop), ptr) in properties.iter().zip(&view.property_at) {
             let hint = format!("{parent}{}", naming::type_name(wire));
-            let ty = self.boxed_schema_type(prop, &ptr, &hint);
-            let (nullable, read_only, prop_docs) = self.property_facts(prop, &ptr);
+            let ty = self.boxed_schema_type(prop, ptr, &hint);
+            let (nullable, read_only, prop_docs) = self.property_facts(prop, ptr);
             let is_required = required.iter().any(|r| r == wire) && !read_only;
             let presence = match (is_required, nullable) {
                 (true, false) => Presence::Required,
@@ -562,19 +593,10 @@ impl<'a> Cx<'a> {
         if all_of.len() == 1 {
             return self.schema_type(&all_of[0], &at_all.push("0"), hint);
         }
-        let mut properties: IndexMap<String, ReferenceOr<Box<Schema>>> = IndexMap::new();
-        let mut required: Vec<String> = Vec::new();
-        let mut additional: Option<AdditionalProperties> = None;
+        let mut merged = Merged::default();
         for (i, member) in all_of.iter().enumerate() {
             let ptr = at_all.push(i.to_string());
-            if !self.collect_object(
-                member,
-                &ptr,
-                &mut properties,
-                &mut required,
-                &mut additional,
-                0,
-            ) {
+            if !self.collect_object(member, &ptr, &mut merged, 0) {
                 self.diags.warning(
                     &ptr,
                     "`allOf` member is not an object schema; the composition is represented as serde_json::Value",
@@ -582,12 +604,12 @@ impl<'a> Cx<'a> {
                 return TypeRef::Json;
             }
         }
-        let props: Vec<(&String, &ReferenceOr<Box<Schema>>)> = properties.iter().collect();
-        let req: Vec<&String> = required.iter().collect();
         let view = ObjectView {
-            properties: props,
-            required: req,
-            additional: additional.as_ref(),
+            properties: merged.properties.iter().map(|(k, (s, _))| (k, s)).collect(),
+            required: merged.required.iter().map(|(r, _)| r).collect(),
+            additional: merged.additional.as_ref(),
+            property_at: merged.properties.values().map(|(_, p)| p.clone()).collect(),
+            required_at: merged.required.iter().map(|(_, p)| p.clone()).collect(),
         };
         let empty = ObjectType::default();
         self.lower_object(schema, view, at, hint, named, &empty)
@@ -599,28 +621,28 @@ impl<'a> Cx<'a> {
         &mut self,
         member: &ReferenceOr<Schema>,
         at: &Pointer,
-        properties: &mut IndexMap<String, ReferenceOr<Box<Schema>>>,
-        required: &mut Vec<String>,
-        additional: &mut Option<AdditionalProperties>,
+        merged: &mut Merged,
         depth: usize,
     ) -> bool {
         if depth > 16 {
             self.diags.error(at, "`allOf` nesting is cyclic");
             return true;
         }
-        let schema: &Schema = match member {
+        // `here`: where the member's own keywords are written.
+        let (schema, here): (&Schema, Pointer) = match member {
             ReferenceOr::Reference { reference } => {
                 // Validate the reference (reports dangling/external refs).
                 if self.schema_ref(reference, at) == TypeRef::Json {
                     return true;
                 }
                 match self.component_schema_by_ref(reference) {
-                    Some(s) => s,
+                    Some(s) => (s, Pointer::from_ref(reference)),
                     None => return true,
                 }
             }
-            ReferenceOr::Item(s) => s,
+            ReferenceOr::Item(s) => (s, at.clone()),
         };
+        let at = &here;
         let (props, req, add) = match &schema.schema_kind {
             SchemaKind::Type(Type::Object(o)) => {
                 (&o.properties, &o.required, &o.additional_properties)
@@ -631,9 +653,7 @@ impl<'a> Cx<'a> {
                         if !self.collect_object(
                             m,
                             &at.push("allOf").push(i.to_string()),
-                            properties,
-                            required,
-                            additional,
+                            merged,
                             depth + 1,
                         ) {
                             return false;
@@ -647,9 +667,7 @@ impl<'a> Cx<'a> {
                     if !self.collect_object(
                         m,
                         &at.push("allOf").push(i.to_string()),
-                        properties,
-                        required,
-                        additional,
+                        merged,
                         depth + 1,
                     ) {
                         return false;
@@ -660,17 +678,19 @@ impl<'a> Cx<'a> {
             _ => return false,
         };
         for (k, v) in props {
-            properties.insert(k.clone(), v.clone());
+            let p = at.push("properties").push(k);
+            merged.properties.insert(k.clone(), (v.clone(), p));
         }
-        for r in req {
-            if !required.contains(r) {
-                required.push(r.clone());
+        for (i, r) in req.iter().enumerate() {
+            if !merged.required.iter().any(|(q, _)| q == r) {
+                let p = at.push("required").push(i.to_string());
+                merged.required.push((r.clone(), p));
             }
         }
         if let Some(a) = add
-            && (additional.is_none() || matches!(a, AdditionalProperties::Any(false)))
+            && (merged.additional.is_none() || matches!(a, AdditionalProperties::Any(false)))
         {
-            *additional = Some(a.clone());
+            merged.additional = Some(a.clone());
         }
         true
     }
