@@ -15,6 +15,8 @@ pub fn clean(text: &str) -> Vec<String> {
     // Width of the current list item's marker, so continuation lines are
     // indented under it instead of being lazy continuations.
     let mut list_indent: Option<usize> = None;
+    // Inside a `>` block quote, continuation lines get the marker too.
+    let mut in_quote = false;
     for raw in text.lines() {
         let line = raw.trim_end();
         let trimmed = line.trim_start();
@@ -39,10 +41,16 @@ pub fn clean(text: &str) -> Vec<String> {
         }
         if trimmed.is_empty() {
             list_indent = None;
+            in_quote = false;
             out.push(String::new());
             continue;
         }
-        if let Some(width) = list_marker(trimmed) {
+        if trimmed.starts_with('>') {
+            in_quote = true;
+            out.push(inline(trimmed));
+        } else if in_quote {
+            out.push(format!("> {}", inline(trimmed)));
+        } else if let Some(width) = list_marker(trimmed) {
             list_indent = Some(width);
             out.push(inline(trimmed));
         } else if let Some(width) = list_indent {
@@ -192,6 +200,7 @@ mod tests {
             ("unclosed ```\nfence", &["unclosed ```", "fence"]),
             ("- item\nmore\n\nafter", &["- item", "  more", "", "after"]),
             ("1. one\ntwo", &["1. one", "   two"]),
+            ("> **Note:** a\nb\n\nc", &["> **Note:** a", "> b", "", "c"]),
             ("text\n\n", &["text"]),
         ];
         for (input, want) in cases {

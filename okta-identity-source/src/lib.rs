@@ -3,7 +3,57 @@
 //! The models ([`models`]) and the operations (methods on [`Client`]) are
 //! generated from `spec/okta-identity-source.yaml` by `cargo xtask codegen`;
 //! everything else in this crate is the hand-written runtime they call.
+//!
+//! ```no_run
+//! use okta_identity_source::Client;
+//! use okta_identity_source::models::{
+//!     BulkUpsertRequestBody, BulkUpsertRequestBodyEntityType, BulkUpsertRequestBodyProfilesItem,
+//!     IdentitySourceSessionStatus, IdentitySourceUserProfileForUpsert,
+//! };
+//! use okta_identity_source::runtime::Nullable;
+//!
+//! # async fn demo() -> Result<(), okta_identity_source::Error> {
+//! // OKTA_CLIENT_ORGURL + OKTA_CLIENT_TOKEN (or okta.yaml), like every Okta SDK.
+//! let client = Client::from_env()?;
+//! let source = "0oa3l6l6WK6h0R0QW0g4";
+//!
+//! let session = client.create_identity_source_session(source).await?;
+//! let sid = session.id.clone().unwrap_or_default();
+//!
+//! let mut profile = IdentitySourceUserProfileForUpsert {
+//!     user_name: Some("isaac.brock@example.com".into()),
+//!     email: Some("isaac.brock@example.com".into()),
+//!     first_name: Nullable::Value("Isaac".into()),
+//!     mobile_phone: Nullable::Null, // sent as null: Okta clears the attribute
+//!     ..Default::default()
+//! };
+//! // Custom attributes of your identity source's schema reach the wire.
+//! profile.additional_properties.insert("department".into(), "Engineering".into());
+//!
+//! let body = BulkUpsertRequestBody {
+//!     entity_type: Some(BulkUpsertRequestBodyEntityType::Users),
+//!     profiles: Some(vec![BulkUpsertRequestBodyProfilesItem {
+//!         external_id: Some("EXT123456784C2IF".into()),
+//!         profile: Some(profile),
+//!         ..Default::default()
+//!     }]),
+//!     ..Default::default()
+//! };
+//! client.upload_identity_source_data_for_upsert(source, &sid, Some(&body)).await?;
+//! let triggered = client.start_import_from_identity_source(source, &sid).await?;
+//! assert_eq!(triggered.status, Some(IdentitySourceSessionStatus::Triggered));
+//!
+//! // Status, headers, request id and rate-limit figures of a successful call:
+//! let response = client.get_identity_source_session(source, &sid).send_with_response().await?;
+//! println!("{:?} {:?} {:?}", response.status(), response.request_id(), response.rate_limit());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Features: `import` (the `import::ImportJob` workflow), `fake` (a stateful fake
+//! Okta for tests), `cli` (the `okta-identity-source` command-line tool).
 
+#[cfg(feature = "import")]
 pub mod import;
 pub mod runtime;
 

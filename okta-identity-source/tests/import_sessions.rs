@@ -1,4 +1,4 @@
-#![cfg(feature = "fake")]
+#![cfg(all(feature = "fake", feature = "import"))]
 //! The import workflow and the sessions it meets: leftovers (reuse, cancel,
 //! fail) and the cool-down after a trigger.
 

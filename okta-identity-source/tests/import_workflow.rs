@@ -1,4 +1,4 @@
-#![cfg(feature = "fake")]
+#![cfg(all(feature = "fake", feature = "import"))]
 //! The import workflow against the fake: batching, sessions, faults,
 //! failed sessions and client-side rejects.
 

@@ -233,9 +233,14 @@ fn union_def(docs: &TokenStream, name: &proc_macro2::Ident, u: &Union) -> TokenS
             let de = u.variants.iter().filter(|v| !v.tags.is_empty()).map(|v| {
                 let id = format_ident!("{}", v.rust_name);
                 let tags = &v.tags;
+                let wrap = if v.boxed {
+                    quote!(|v| Self::#id(::std::boxed::Box::new(v)))
+                } else {
+                    quote!(Self::#id)
+                };
                 quote! {
                     ::std::option::Option::Some(#(#tags)|*) => ::serde_json::from_value(value)
-                        .map(|v| Self::#id(::std::convert::From::from(v)))
+                        .map(#wrap)
                         .map_err(::serde::de::Error::custom),
                 }
             });

@@ -386,6 +386,15 @@ impl<'a> Cx<'a> {
             return self.lower_all_of(schema, &any.all_of, at, hint, named);
         }
         match any.typ.as_deref() {
+            None if !any.enumeration.is_empty()
+                && any.enumeration.iter().all(|v| v.is_string() || v.is_null()) =>
+            {
+                self.diags.warning(
+                    &at.push("enum"),
+                    "`enum` without a `type`; its values are strings, so it is a string enum",
+                );
+                self.lower_string(schema, &string_type_of(any), at, hint, named)
+            }
             None if !any.enumeration.is_empty() => {
                 self.diags.warning(
                     &at.push("enum"),
@@ -421,11 +430,20 @@ impl<'a> Cx<'a> {
                 TypeRef::Vec(Box::new(TypeRef::Json))
             }
             Some(other) => {
+                // `type` decides; keywords of another type (`maximum` on a
+                // string, `uniqueItems` on an item) are ignored.
                 self.diags.warning(
                     &at.push("type"),
-                    format!("schema of type `{other}` could not be read exactly (conflicting keywords); represented as serde_json::Value"),
+                    format!("schema of type `{other}` has keywords that do not apply to that type; they are ignored"),
                 );
-                TypeRef::Json
+                match other {
+                    "string" => self.lower_string(schema, &string_type_of(any), at, hint, named),
+                    "integer" if any.format.as_deref() == Some("int32") => TypeRef::I32,
+                    "integer" => TypeRef::I64,
+                    "number" => TypeRef::F64,
+                    "boolean" => TypeRef::Bool,
+                    _ => TypeRef::Json,
+                }
             }
         }
     }
@@ -536,14 +554,31 @@ impl<'a> Cx<'a> {
             ReferenceOr::Item(s) => {
                 let mut nullable = s.schema_data.nullable;
                 let mut read_only = s.schema_data.read_only;
-                if let SchemaKind::AllOf { all_of } = &s.schema_kind
-                    && all_of.len() == 1
-                    && let Some(target) = self.component_schema(&all_of[0])
-                {
-                    nullable |= target.schema_data.nullable;
-                    read_only |= target.schema_data.read_only;
+                let mut docs = schema_docs(s);
+                // `allOf: [$ref, {readOnly: true}, …]`: the wrapper's members
+                // carry the facts (a lone `$ref`, or annotation-only members).
+                if let SchemaKind::AllOf { all_of } = &s.schema_kind {
+                    let shaped = all_of.iter().filter(|m| !is_annotation_only(m)).count();
+                    for member in all_of {
+                        match member {
+                            ReferenceOr::Item(m) if is_annotation_only(member) => {
+                                nullable |= m.schema_data.nullable;
+                                read_only |= m.schema_data.read_only;
+                                if docs.is_empty() {
+                                    docs = schema_docs(m);
+                                }
+                            }
+                            ReferenceOr::Reference { .. } if shaped == 1 => {
+                                if let Some(target) = self.component_schema(member) {
+                                    nullable |= target.schema_data.nullable;
+                                    read_only |= target.schema_data.read_only;
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
                 }
-                (nullable, read_only, schema_docs(s))
+                (nullable, read_only, docs)
             }
             ReferenceOr::Reference { reference } => {
                 let _ = at;
@@ -590,11 +625,18 @@ impl<'a> Cx<'a> {
         named: bool,
     ) -> TypeRef {
         let at_all = at.push("allOf");
-        if all_of.len() == 1 {
-            return self.schema_type(&all_of[0], &at_all.push("0"), hint);
+        // Members that only annotate (`- example: …`, `- readOnly: true`,
+        // `- default: …`) add no shape: Okta uses them to decorate a `$ref`.
+        let shaped: Vec<(usize, &ReferenceOr<Schema>)> = all_of
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| !is_annotation_only(m))
+            .collect();
+        if let [(i, only)] = shaped[..] {
+            return self.schema_type(only, &at_all.push(i.to_string()), hint);
         }
         let mut merged = Merged::default();
-        for (i, member) in all_of.iter().enumerate() {
+        for (i, member) in shaped {
             let ptr = at_all.push(i.to_string());
             if !self.collect_object(member, &ptr, &mut merged, 0) {
                 self.diags.warning(
@@ -810,6 +852,49 @@ fn variant_for_builtin(t: &TypeRef) -> String {
         TypeRef::Named(n) => n,
     }
     .to_string()
+}
+
+/// A schema with no type, shape or composition: only annotations
+/// (`description`, `example`, `default`, `readOnly`, `nullable`…).
+pub(super) fn is_annotation_only(member: &ReferenceOr<Schema>) -> bool {
+    let ReferenceOr::Item(s) = member else {
+        return false;
+    };
+    let SchemaKind::Any(a) = &s.schema_kind else {
+        return false;
+    };
+    a.typ.is_none()
+        && a.properties.is_empty()
+        && a.additional_properties.is_none()
+        && a.items.is_none()
+        && a.enumeration.is_empty()
+        && a.one_of.is_empty()
+        && a.all_of.is_empty()
+        && a.any_of.is_empty()
+        && a.not.is_none()
+        && a.format.is_none()
+}
+
+/// The string view of an untyped or keyword-conflicted schema.
+fn string_type_of(any: &AnySchema) -> StringType {
+    let format = match any.format.as_deref() {
+        Some("date-time") => VariantOrUnknownOrEmpty::Item(StringFormat::DateTime),
+        Some("date") => VariantOrUnknownOrEmpty::Item(StringFormat::Date),
+        Some("binary") => VariantOrUnknownOrEmpty::Item(StringFormat::Binary),
+        Some(other) => VariantOrUnknownOrEmpty::Unknown(other.to_string()),
+        None => VariantOrUnknownOrEmpty::Empty,
+    };
+    StringType {
+        format,
+        pattern: any.pattern.clone(),
+        enumeration: any
+            .enumeration
+            .iter()
+            .map(|v| v.as_str().map(str::to_string))
+            .collect(),
+        min_length: any.min_length,
+        max_length: any.max_length,
+    }
 }
 
 pub(super) fn schema_docs(schema: &Schema) -> Vec<String> {
