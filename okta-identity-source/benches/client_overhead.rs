@@ -68,13 +68,15 @@ async fn crate_calls(client: &Client, s: &Server, n: usize) -> Duration {
     started.elapsed()
 }
 
-async fn raw_calls(http: &reqwest::Client, url: &str, auth: &str, n: usize) -> Duration {
+async fn raw_calls(http: &reqwest::Client, url: &str, auth: &str, ua: &str, n: usize) -> Duration {
     let started = Instant::now();
     for _ in 0..n {
+        // The same request the crate sends: the server does the same work.
         let response = http
             .get(url)
             .header(reqwest::header::AUTHORIZATION, auth)
             .header(reqwest::header::ACCEPT, "application/json")
+            .header(reqwest::header::USER_AGENT, ua)
             .send()
             .await
             .unwrap_or_else(|e| panic!("raw call failed: {e}"));
@@ -106,26 +108,35 @@ async fn measure(name: &str, s: &Server) {
         s.base_url, s.isid, s.sid
     );
     let auth = format!("SSWS {}", s.token);
+    let ua = client.settings().user_agent.clone();
     // Warm up connections and caches.
     crate_calls(&client, s, 500).await;
-    raw_calls(&http, &url, &auth, 500).await;
+    raw_calls(&http, &url, &auth, &ua, 500).await;
     let (mut t_crate, mut t_raw) = (Duration::ZERO, Duration::ZERO);
+    let mut ratios = Vec::with_capacity(ROUNDS);
     for round in 0..ROUNDS {
         // Alternate which goes first so drift does not favour one side.
-        if round % 2 == 0 {
-            t_crate += crate_calls(&client, s, PER_ROUND).await;
-            t_raw += raw_calls(&http, &url, &auth, PER_ROUND).await;
+        let (c, r) = if round % 2 == 0 {
+            let c = crate_calls(&client, s, PER_ROUND).await;
+            (c, raw_calls(&http, &url, &auth, &ua, PER_ROUND).await)
         } else {
-            t_raw += raw_calls(&http, &url, &auth, PER_ROUND).await;
-            t_crate += crate_calls(&client, s, PER_ROUND).await;
-        }
+            let r = raw_calls(&http, &url, &auth, &ua, PER_ROUND).await;
+            (crate_calls(&client, s, PER_ROUND).await, r)
+        };
+        t_crate += c;
+        t_raw += r;
+        ratios.push(r.as_secs_f64() / c.as_secs_f64());
     }
+    ratios.sort_by(f64::total_cmp);
     let n = (ROUNDS * PER_ROUND) as f64;
     let rps_crate = n / t_crate.as_secs_f64();
     let rps_raw = n / t_raw.as_secs_f64();
     println!(
-        "client_overhead [{name}]: crate {rps_crate:.0} req/s, hand-written reqwest {rps_raw:.0} req/s, ratio {:.3} ({} sequential requests each)",
+        "client_overhead [{name}]: crate {rps_crate:.0} req/s, hand-written reqwest {rps_raw:.0} req/s, ratio {:.3} (median of {ROUNDS} rounds {:.3}, range {:.3}–{:.3}; {} sequential requests each)",
         rps_crate / rps_raw,
+        ratios[ROUNDS / 2],
+        ratios[0],
+        ratios[ROUNDS - 1],
         ROUNDS * PER_ROUND
     );
 }

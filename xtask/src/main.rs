@@ -1,6 +1,7 @@
 //! `cargo xtask`: the project's automation. Thin: the generator is the
 //! `codegen` library; this binary only reads and writes files.
 
+mod bench;
 mod codegen_cmd;
 mod fsutil;
 mod spec_cmd;
@@ -40,6 +41,21 @@ enum Command {
         #[arg(long, short)]
         verbose: bool,
     },
+    /// Time generation as a whole process (ours, and `cargo progenitor`
+    /// when given) on the seed operations, the IdentitySource tag and the
+    /// whole upstream spec. Build xtask in release first:
+    /// `cargo run --release -p xtask -- bench-codegen --upstream …`.
+    BenchCodegen {
+        /// Okta's published spec (../shared/okta/management-2026.06.3.yaml).
+        #[arg(long)]
+        upstream: PathBuf,
+        /// The `cargo-progenitor` binary, to time it on the same files.
+        #[arg(long)]
+        progenitor: Option<PathBuf>,
+        /// Runs per measurement.
+        #[arg(long, default_value_t = 11)]
+        runs: usize,
+    },
     /// Edit spec/.
     Spec {
         #[command(subcommand)]
@@ -57,6 +73,11 @@ fn main() -> ExitCode {
             verbose,
         } => codegen_cmd::run(check, spec, out, verbose),
         Command::Spec { command } => spec_cmd::run(command),
+        Command::BenchCodegen {
+            upstream,
+            progenitor,
+            runs,
+        } => bench::run(&upstream, progenitor, runs),
     };
     match result {
         Ok(code) => code,

@@ -33,6 +33,15 @@ impl fmt::Debug for AuthSpec {
     }
 }
 
+/// A header value marked sensitive, so HTTP-level logging never shows it.
+fn sensitive_header(value: &str) -> Result<HeaderValue> {
+    let mut header = HeaderValue::from_str(value).map_err(|_| {
+        Error::invalid_input("the access token contains characters not allowed in a header")
+    })?;
+    header.set_sensitive(true);
+    Ok(header)
+}
+
 impl AuthSpec {
     /// The `Authorization` header for the next request (fetching an access
     /// token first in PrivateKey mode). Marked sensitive so HTTP-level
@@ -43,11 +52,17 @@ impl AuthSpec {
             AuthSpec::Bearer(t) => format!("Bearer {}", t.expose()),
             AuthSpec::PrivateKey(p) => format!("Bearer {}", p.access_token(http).await?.expose()),
         };
-        let mut header = HeaderValue::from_str(&value).map_err(|_| {
-            Error::invalid_input("the access token contains characters not allowed in a header")
-        })?;
-        header.set_sensitive(true);
-        Ok(header)
+        sensitive_header(&value)
+    }
+
+    /// The `Authorization` header when it never changes (SSWS, static
+    /// bearer), so the client builds it once instead of on every request.
+    pub(crate) fn fixed_authorization(&self) -> Option<Result<HeaderValue>> {
+        match self {
+            AuthSpec::Ssws(t) => Some(sensitive_header(&format!("SSWS {}", t.expose()))),
+            AuthSpec::Bearer(t) => Some(sensitive_header(&format!("Bearer {}", t.expose()))),
+            AuthSpec::PrivateKey(_) => None,
+        }
     }
 
     /// Whether a 401 can be cured by fetching a new token.

@@ -35,6 +35,8 @@ struct Inner {
     http: reqwest::Client,
     base_url: Url,
     auth: AuthSpec,
+    /// `Authorization` built once when it never changes (SSWS, static bearer).
+    fixed_authorization: Option<HeaderValue>,
     max_retries: u32,
     max_backoff: Duration,
     retry_base_delay: Duration,
@@ -139,12 +141,14 @@ impl Client {
                 })?
             }
         };
+        let fixed_authorization = r.auth.fixed_authorization().transpose()?;
         Ok(Client {
             inner: Arc::new(Inner {
                 settings: r.settings,
                 http,
                 base_url: r.base_url,
                 auth: r.auth,
+                fixed_authorization,
                 max_retries: r.max_retries,
                 max_backoff: r.max_backoff,
                 retry_base_delay: r.retry_base_delay,
@@ -211,12 +215,17 @@ impl Client {
             if inner.rate_limit_prevent {
                 self.throttle_wait(op.path).await;
             }
-            let authorization = inner.auth.authorization(&inner.http).await?;
+            let authorization = match &inner.fixed_authorization {
+                Some(fixed) => fixed.clone(),
+                None => inner.auth.authorization(&inner.http).await?,
+            };
             let mut request = inner
                 .http
                 .request(op.method.to_reqwest(), url.clone())
-                .header(header::ACCEPT, "application/json")
-                .headers(inner.default_headers.clone());
+                .header(header::ACCEPT, "application/json");
+            if !inner.default_headers.is_empty() {
+                request = request.headers(inner.default_headers.clone());
+            }
             for (name, value) in &p.headers {
                 request = request.header(name, value);
             }
