@@ -556,8 +556,7 @@ async fn group_and_membership_operations() {
     let inner = group
         .profile
         .as_ref()
-        .and_then(|p| p.profile.as_ref())
-        .expect("profile.profile, as the schema declares");
+        .expect("profile, flat as spec/ declares (correction C4)");
     assert_eq!(inner.display_name.as_deref(), Some("West Coast users"));
     assert_eq!(
         inner.description,
@@ -610,7 +609,7 @@ async fn group_and_membership_operations() {
         None,
         Some(&expected),
     );
-    let inner = updated.profile.and_then(|p| p.profile).expect("profile");
+    let inner = updated.profile.expect("profile");
     assert_eq!(inner.description, Nullable::Null);
 
     // createIdentitySourceGroupsMemberships: the example; 204 → ().

@@ -27,18 +27,18 @@ pub enum EntityTypeError {
     ValidationFailed,
 }
 
-/// Where `GroupsResponseSchema` puts the group's attributes. The spec
-/// disagrees with itself: its schema nests them one level down
-/// (`profile.profile.displayName`), its `GroupsResponse` example (and every
-/// Okta group object) has them directly in `profile`.
+/// Where a group answer puts the group's attributes. Upstream's schema
+/// nests them one level down (`profile.profile.displayName`); its own
+/// `GroupsResponse` example, and every Okta group object, has them directly
+/// in `profile`, which is what `spec/` declares after correction C4.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GroupProfileShape {
-    /// `{"profile": {"profile": {"displayName": …}}}`, as the schema
-    /// declares (default: the fake's answers conform to `spec/`).
-    AsDeclared,
-    /// `{"profile": {"displayName": …}}`, as the spec's example shows
-    /// (probably what the service sends; unconfirmed).
-    AsExample,
+    /// `{"profile": {"displayName": …}}`, as `spec/` (corrected) declares
+    /// (default).
+    Flat,
+    /// `{"profile": {"profile": {"displayName": …}}}`, as upstream's
+    /// uncorrected schema declares.
+    NestedAsUpstream,
 }
 
 /// How a triggered import ends once its processing delay has passed.
@@ -141,7 +141,7 @@ impl Default for FakeConfig {
             record_bodies: true,
             request_log_capacity: 100_000,
             keep_profiles: true,
-            group_profile_shape: GroupProfileShape::AsDeclared,
+            group_profile_shape: GroupProfileShape::Flat,
             create_user_returns_user: false,
             membership_page_size: 1000,
         }
@@ -325,7 +325,7 @@ impl FakeConfig {
     }
 
     /// Where group responses put the group's attributes. Default
-    /// [`GroupProfileShape::AsDeclared`] (the spec's schema).
+    /// [`GroupProfileShape::Flat`] (as `spec/` declares).
     pub fn group_profile_shape(mut self, shape: GroupProfileShape) -> Self {
         self.group_profile_shape = shape;
         self

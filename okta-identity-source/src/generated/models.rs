@@ -355,19 +355,6 @@ pub struct GroupsResponseSchema {
     pub id: ::std::option::Option<::std::string::String>,
     /// The profile information of the group
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub profile: ::std::option::Option<GroupsResponseSchemaProfile>,
-    /// Properties the spec does not declare (custom attributes, fields
-    /// added to the API later), kept and sent as they are.
-    #[serde(flatten)]
-    pub additional_properties: ::std::collections::BTreeMap<
-        ::std::string::String,
-        ::serde_json::Value,
-    >,
-}
-/// The profile information of the group
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-pub struct GroupsResponseSchemaProfile {
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub profile: ::std::option::Option<IdentitySourceGroupProfileForUpsert>,
     /// Properties the spec does not declare (custom attributes, fields
     /// added to the API later), kept and sent as they are.

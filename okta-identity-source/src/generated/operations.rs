@@ -463,7 +463,7 @@ impl crate::runtime::Client {
             id: "uploadIdentitySourceGroupMembershipsForDelete",
             method: crate::runtime::Method::Post,
             path: "/api/v1/identity-sources/{identitySourceId}/sessions/{sessionId}/bulk-group-memberships-delete",
-            idempotent: false,
+            idempotent: true,
             scopes: &["okta.identitySources.manage"],
         };
         self.call(&OPERATION)
@@ -488,7 +488,7 @@ impl crate::runtime::Client {
             id: "uploadIdentitySourceGroupMembershipsForUpsert",
             method: crate::runtime::Method::Post,
             path: "/api/v1/identity-sources/{identitySourceId}/sessions/{sessionId}/bulk-group-memberships-upsert",
-            idempotent: false,
+            idempotent: true,
             scopes: &["okta.identitySources.manage"],
         };
         self.call(&OPERATION)
@@ -511,7 +511,7 @@ impl crate::runtime::Client {
             id: "uploadIdentitySourceGroupsDataForDelete",
             method: crate::runtime::Method::Post,
             path: "/api/v1/identity-sources/{identitySourceId}/sessions/{sessionId}/bulk-groups-delete",
-            idempotent: false,
+            idempotent: true,
             scopes: &["okta.identitySources.manage"],
         };
         self.call(&OPERATION)
@@ -534,7 +534,7 @@ impl crate::runtime::Client {
             id: "uploadIdentitySourceGroupsForUpsert",
             method: crate::runtime::Method::Post,
             path: "/api/v1/identity-sources/{identitySourceId}/sessions/{sessionId}/bulk-groups-upsert",
-            idempotent: false,
+            idempotent: true,
             scopes: &["okta.identitySources.manage"],
         };
         self.call(&OPERATION)

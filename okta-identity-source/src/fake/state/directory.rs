@@ -154,8 +154,8 @@ fn group_wire(group: &Group, shape: GroupProfileShape) -> Value {
         }
     }
     let profile = match shape {
-        GroupProfileShape::AsDeclared => json!({ "profile": profile }),
-        GroupProfileShape::AsExample => Value::Object(profile),
+        GroupProfileShape::NestedAsUpstream => json!({ "profile": profile }),
+        GroupProfileShape::Flat => Value::Object(profile),
     };
     json!({"id": group.id, "externalId": group.external_id, "profile": profile})
 }
