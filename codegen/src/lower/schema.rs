@@ -90,13 +90,13 @@ impl<'a> Cx<'a> {
             match schema {
                 ReferenceOr::Reference { reference } => {
                     let target = self.schema_ref(reference, &ptr);
-                    self.define(name, Vec::new(), TypeKind::Alias(target));
+                    self.define(name, Vec::new(), &ptr, TypeKind::Alias(target));
                 }
                 ReferenceOr::Item(schema) => {
                     let d = schema_docs(schema);
                     let lowered = self.lower_schema(schema, &ptr, &name, true);
                     if lowered != TypeRef::Named(name.clone()) {
-                        self.define(name, d, TypeKind::Alias(lowered));
+                        self.define(name, d, &ptr, TypeKind::Alias(lowered));
                     }
                 }
             }
@@ -150,7 +150,18 @@ impl<'a> Cx<'a> {
         }
     }
 
-    pub(super) fn define(&mut self, name: String, docs: Vec<String>, kind: TypeKind) {
+    /// Record a type, its docs ending with where in the spec it comes from.
+    pub(super) fn define(
+        &mut self,
+        name: String,
+        mut docs: Vec<String>,
+        at: &Pointer,
+        kind: TypeKind,
+    ) {
+        if !docs.is_empty() {
+            docs.push(String::new());
+        }
+        docs.push(format!("Spec: `{at}`."));
         self.types
             .insert(name.clone(), TypeDef { name, docs, kind });
     }
@@ -323,6 +334,7 @@ impl<'a> Cx<'a> {
             self.define(
                 name.clone(),
                 schema_docs(schema),
+                at,
                 TypeKind::Enum(StringEnum { variants }),
             );
             return TypeRef::Named(name);
@@ -493,6 +505,7 @@ impl<'a> Cx<'a> {
         self.define(
             name.clone(),
             schema_docs(schema),
+            at,
             TypeKind::Struct(Struct {
                 fields,
                 additional,
@@ -808,6 +821,7 @@ impl<'a> Cx<'a> {
         self.define(
             name.clone(),
             schema_docs(schema),
+            &at,
             TypeKind::Union(Union {
                 discriminator,
                 variants,
