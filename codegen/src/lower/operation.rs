@@ -66,9 +66,6 @@ pub fn parse_path(path: &str) -> Result<Vec<PathPart>, String> {
 
 impl<'a> Cx<'a> {
     pub(super) fn lower_operations(&mut self) {
-        let mut paths: Vec<(&String, &ReferenceOr<PathItem>)> =
-            self.spec.paths.paths.iter().collect();
-        paths.sort_by(|a, b| a.0.cmp(b.0));
         let base = Pointer::root().push("paths");
         let mut ids: BTreeMap<String, Pointer> = BTreeMap::new();
         let mut method_scope = Scope::new();
@@ -88,7 +85,6 @@ impl<'a> Cx<'a> {
         let mut sorted: Vec<(&'a String, &'a ReferenceOr<PathItem>)> =
             spec.paths.paths.iter().collect();
         sorted.sort_by(|a, b| a.0.cmp(b.0));
-        let _ = &mut paths;
         for (path, item) in sorted {
             let ptr = base.push(path);
             let item = match item {

@@ -4,8 +4,8 @@
 
 use indexmap::IndexMap;
 use openapiv3::{
-    AdditionalProperties, AnySchema, ArrayType, IntegerFormat, ObjectType, ReferenceOr, Schema,
-    SchemaKind, StringFormat, StringType, Type, VariantOrUnknownOrEmpty,
+    AdditionalProperties, AnySchema, ArrayType, IntegerFormat, ReferenceOr, Schema, SchemaKind,
+    StringFormat, StringType, Type, VariantOrUnknownOrEmpty,
 };
 
 use super::{Cx, docs};
@@ -231,7 +231,7 @@ impl<'a> Cx<'a> {
                     o.additional_properties.as_ref(),
                     at,
                 );
-                self.lower_object(schema, view, at, hint, named, o)
+                self.lower_object(schema, view, at, hint, named)
             }
             SchemaKind::AllOf { all_of } => self.lower_all_of(schema, all_of, at, hint, named),
             SchemaKind::OneOf { one_of } => {
@@ -381,8 +381,7 @@ impl<'a> Cx<'a> {
                 any.additional_properties.as_ref(),
                 at,
             );
-            let empty = ObjectType::default();
-            return self.lower_object(schema, view, at, hint, named, &empty);
+            return self.lower_object(schema, view, at, hint, named);
         }
         if let Some(items) = &any.items {
             let item = self.boxed_schema_type(items, &at.push("items"), &format!("{hint}Item"));
@@ -467,7 +466,6 @@ impl<'a> Cx<'a> {
         at: &Pointer,
         hint: &str,
         named: bool,
-        _o: &ObjectType,
     ) -> TypeRef {
         let additional_ty = |cx: &mut Self| -> Additional {
             match view.additional {
@@ -489,11 +487,7 @@ impl<'a> Cx<'a> {
                 Additional::Map(t) => t,
                 Additional::Forbidden => TypeRef::Json,
             };
-            let map = TypeRef::Map(Box::new(value));
-            if named {
-                return map;
-            }
-            return map;
+            return TypeRef::Map(Box::new(value));
         }
         let name = if named {
             hint.to_string()
@@ -531,7 +525,7 @@ impl<'a> Cx<'a> {
         for ((wire, prop), ptr) in properties.iter().zip(&view.property_at) {
             let hint = format!("{parent}{}", naming::type_name(wire));
             let ty = self.boxed_schema_type(prop, ptr, &hint);
-            let (nullable, read_only, prop_docs) = self.property_facts(prop, ptr);
+            let (nullable, read_only, prop_docs) = self.property_facts(prop);
             let is_required = required.iter().any(|r| r == wire) && !read_only;
             let presence = match (is_required, nullable) {
                 (true, false) => Presence::Required,
@@ -558,11 +552,7 @@ impl<'a> Cx<'a> {
 
     /// Nullable, readOnly and docs of a property, looking through a `$ref`
     /// and through the `allOf: [$ref]` wrapper Okta uses to add those.
-    fn property_facts(
-        &mut self,
-        prop: &ReferenceOr<Box<Schema>>,
-        at: &Pointer,
-    ) -> (bool, bool, Vec<String>) {
+    fn property_facts(&mut self, prop: &ReferenceOr<Box<Schema>>) -> (bool, bool, Vec<String>) {
         match prop {
             ReferenceOr::Item(s) => {
                 let mut nullable = s.schema_data.nullable;
@@ -594,7 +584,6 @@ impl<'a> Cx<'a> {
                 (nullable, read_only, docs)
             }
             ReferenceOr::Reference { reference } => {
-                let _ = at;
                 let target = self.component_schema_by_ref(reference);
                 match target {
                     Some(t) => (t.schema_data.nullable, t.schema_data.read_only, Vec::new()),
@@ -666,8 +655,7 @@ impl<'a> Cx<'a> {
             property_at: merged.properties.values().map(|(_, p)| p.clone()).collect(),
             required_at: merged.required.iter().map(|(_, p)| p.clone()).collect(),
         };
-        let empty = ObjectType::default();
-        self.lower_object(schema, view, at, hint, named, &empty)
+        self.lower_object(schema, view, at, hint, named)
     }
 
     /// Gather the properties of an object schema (through refs and nested
