@@ -195,7 +195,10 @@ async fn handle(
         .map_or(RateLimitBucket::Other, Operation::bucket);
     let mut inner = shared.lock();
     let now = inner.now();
-    let mut drop_after = false;
+    let drop_after = matches!(
+        decision.action,
+        Some(FaultKind::DropConnectionAfterProcessing)
+    );
     let (mut response, rate) = match decision.action {
         Some(FaultKind::DropConnection) => return Err(DropConnection),
         Some(FaultKind::InternalServerError) => (
@@ -217,20 +220,7 @@ async fn handle(
                 },
             )
         }
-        Some(FaultKind::DropConnectionAfterProcessing) => {
-            drop_after = true;
-            process(
-                &mut inner,
-                &shared.base_url,
-                &path,
-                query.as_deref(),
-                routed,
-                auth_header,
-                body,
-                now,
-            )
-        }
-        Some(FaultKind::Delay(_)) | None => process(
+        Some(FaultKind::DropConnectionAfterProcessing | FaultKind::Delay(_)) | None => process(
             &mut inner,
             &shared.base_url,
             &path,

@@ -56,15 +56,7 @@ pub(crate) fn query_values<V: Serialize + ?Sized>(
     value: &V,
 ) -> Result<Vec<String>, Error> {
     match to_value(name, value)? {
-        Value::Array(items) => {
-            let mut out = Vec::with_capacity(items.len());
-            for item in &items {
-                if let Some(s) = scalar(name, item)? {
-                    out.push(s);
-                }
-            }
-            Ok(out)
-        }
+        Value::Array(items) => scalars(name, &items),
         other => Ok(scalar(name, &other)?.into_iter().collect()),
     }
 }
@@ -76,17 +68,20 @@ pub(crate) fn simple_value<V: Serialize + ?Sized>(
     value: &V,
 ) -> Result<Option<String>, Error> {
     match to_value(name, value)? {
-        Value::Array(items) => {
-            let mut out = Vec::with_capacity(items.len());
-            for item in &items {
-                if let Some(s) = scalar(name, item)? {
-                    out.push(s);
-                }
-            }
-            Ok(Some(out.join(",")))
-        }
+        Value::Array(items) => Ok(Some(scalars(name, &items)?.join(","))),
         other => scalar(name, &other),
     }
+}
+
+/// The rendered elements of an array parameter (`null` elements skipped).
+fn scalars(name: &str, items: &[Value]) -> Result<Vec<String>, Error> {
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        if let Some(s) = scalar(name, item)? {
+            out.push(s);
+        }
+    }
+    Ok(out)
 }
 
 /// Substitutes `{name}` placeholders of a path template with already
