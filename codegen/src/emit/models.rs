@@ -45,46 +45,61 @@ fn field_def(f: &Field) -> TokenStream {
     if f.boxed {
         inner = quote!(::std::boxed::Box<#inner>);
     }
-    // `rename` only where the Rust name differs from the wire name.
-    let rename = (f.rust_name != f.wire_name).then(|| {
-        let wire = &f.wire_name;
-        quote!(rename = #wire)
-    });
-    let (field_ty, mut serde): (TokenStream, Vec<TokenStream>) = match f.presence {
-        Presence::Required => (inner, vec![]),
-        Presence::RequiredNullable => (quote!(::std::option::Option<#inner>), vec![]),
-        Presence::Optional => (
-            quote!(::std::option::Option<#inner>),
-            vec![
-                quote!(default),
-                quote!(skip_serializing_if = "::std::option::Option::is_none"),
-            ],
-        ),
-        Presence::OptionalNullable => (
-            quote!(crate::runtime::Nullable<#inner>),
-            vec![
-                quote!(default),
-                quote!(skip_serializing_if = "crate::runtime::Nullable::is_undefined"),
-            ],
-        ),
-    };
-    if let Some(r) = rename {
-        serde.insert(0, r);
-    }
-    let attr = if serde.is_empty() {
-        quote!()
-    } else {
-        quote!(#[serde(#(#serde),*)])
+    let field_ty = match f.presence {
+        Presence::Required => inner,
+        Presence::RequiredNullable | Presence::Optional => quote!(::std::option::Option<#inner>),
+        Presence::OptionalNullable => quote!(crate::runtime::Nullable<#inner>),
     };
     quote! {
         #docs
-        #attr
         pub #name: #field_ty,
+    }
+}
+
+/// How the shared `runtime::ser::Object` writes one field: always, or left
+/// out when `None` / `Nullable::Undefined`.
+fn field_write(f: &Field) -> TokenStream {
+    let name = format_ident!("{}", f.rust_name);
+    let wire = &f.wire_name;
+    match f.presence {
+        Presence::Required | Presence::RequiredNullable => quote!(o.required(#wire, &self.#name);),
+        Presence::Optional => quote!(o.optional(#wire, &self.#name);),
+        Presence::OptionalNullable => quote!(o.nullable(#wire, &self.#name);),
+    }
+}
+
+/// How the shared `runtime::de::object` takes one field out of the object:
+/// a required field must be present; the others default when absent
+/// (`None`, `Nullable::Undefined`), as a required nullable field always has.
+fn field_init(f: &Field) -> TokenStream {
+    let name = format_ident!("{}", f.rust_name);
+    let wire = &f.wire_name;
+    match f.presence {
+        Presence::Required => quote!(#name: o.required(#wire)?,),
+        Presence::RequiredNullable | Presence::Optional | Presence::OptionalNullable => {
+            quote!(#name: o.field(#wire),)
+        }
     }
 }
 
 fn struct_def(docs: &TokenStream, name: &proc_macro2::Ident, s: &Struct) -> TokenStream {
     let fields = s.fields.iter().map(field_def);
+    let inits = s.fields.iter().map(field_init);
+    let writes = s.fields.iter().map(field_write);
+    let (rest, write_rest) = match &s.additional {
+        Additional::Forbidden => (quote!(), quote!()),
+        Additional::Map(_) => (
+            quote!(additional_properties: o.rest(),),
+            quote!(o.rest(&self.additional_properties);),
+        ),
+    };
+    // A struct with nothing to take still checks that it was given an object.
+    let empty = s.fields.is_empty() && matches!(s.additional, Additional::Forbidden);
+    let (o, mut_o) = if empty {
+        (quote!(_), quote!(o))
+    } else {
+        (quote!(o), quote!(mut o))
+    };
     let extra = match &s.additional {
         Additional::Forbidden => quote!(),
         Additional::Map(t) => {
@@ -92,7 +107,6 @@ fn struct_def(docs: &TokenStream, name: &proc_macro2::Ident, s: &Struct) -> Toke
             quote! {
                 /// Properties the spec does not declare (custom attributes, fields
                 /// added to the API later), kept and sent as they are.
-                #[serde(flatten)]
                 pub additional_properties: ::std::collections::BTreeMap<::std::string::String, #t>,
             }
         }
@@ -104,10 +118,28 @@ fn struct_def(docs: &TokenStream, name: &proc_macro2::Ident, s: &Struct) -> Toke
     };
     quote! {
         #docs
-        #[derive(Clone, Debug, PartialEq, #default ::serde::Serialize, ::serde::Deserialize)]
+        #[derive(Clone, Debug, PartialEq, #default)]
         pub struct #name {
             #(#fields)*
             #extra
+        }
+
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                let #mut_o = crate::runtime::ser::Object::new(serializer);
+                #(#writes)*
+                #write_rest
+                o.end()
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                crate::runtime::de::object(deserializer, |#o| ::std::option::Option::Some(Self {
+                    #(#inits)*
+                    #rest
+                }))
+            }
         }
     }
 }

@@ -33,17 +33,21 @@
 //! - `error`: [`Error`] and the Okta error body.
 //! - `paginate`: [`paginate`], a stream following `Link: <…>; rel="next"`.
 //! - `nullable`: [`Nullable`], the tri-state field of upserts.
+//! - `de`, `ser`: the one `Deserialize` and `Serialize` path every
+//!   generated struct calls.
 
 mod auth;
 mod call;
 mod client;
 mod config;
+pub mod de;
 mod encode;
 mod error;
 mod nullable;
 mod paginate;
 mod retry;
 mod secret;
+pub mod ser;
 #[doc(hidden)]
 pub mod testing;
 

@@ -6,10 +6,13 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// as it is ([`Nullable::Undefined`], the field is omitted), clear it
 /// ([`Nullable::Null`], sent as JSON `null`), or set it ([`Nullable::Value`]).
 ///
-/// Generated fields carry
-/// `#[serde(default, skip_serializing_if = "Nullable::is_undefined")]`, so a
-/// missing field deserializes as `Undefined` and a present `null` as `Null`.
-/// Without `#[serde(default)]` serde treats a missing field as `null`.
+/// Generated structs write these fields with
+/// [`ser::Object::nullable`](super::ser::Object::nullable) and read them with
+/// [`de::Object::field`](super::de::Object::field), so a missing field
+/// deserializes as `Undefined` and a present `null` as `Null`. In a struct
+/// of your own, put
+/// `#[serde(default, skip_serializing_if = "Nullable::is_undefined")]` on the
+/// field: without `default` serde treats a missing field as `null`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Nullable<T> {
     /// Not sent (and not present in a response).
