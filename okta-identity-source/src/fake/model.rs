@@ -8,8 +8,6 @@ use std::time::{Duration, SystemTime};
 
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
-use rand::Rng;
-use rand::distr::Alphanumeric;
 use serde::Serialize;
 
 /// Status of an identity source session (`IdentitySourceSessionStatus`).
@@ -220,11 +218,7 @@ impl ApiError {
 }
 
 fn random_chars(n: usize) -> String {
-    rand::rng()
-        .sample_iter(Alphanumeric)
-        .take(n)
-        .map(char::from)
-        .collect()
+    (0..n).map(|_| fastrand::alphanumeric()).collect()
 }
 
 /// A new session id: 20 characters starting `aps`.
@@ -250,9 +244,8 @@ pub(crate) fn identity_source_id() -> String {
 /// An `errorId`: `oae` and 22 characters (25 in all).
 pub(crate) fn error_id() -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
-    let mut rng = rand::rng();
     let tail: String = (0..22)
-        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+        .map(|_| char::from(ALPHABET[fastrand::usize(..ALPHABET.len())]))
         .collect();
     format!("oae{tail}")
 }
@@ -262,9 +255,25 @@ pub(crate) fn request_id() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }
 
-/// A random secret for API and access tokens.
+/// A random secret for API and access tokens: 40 alphanumeric characters
+/// from the operating system's generator, through UUIDv4 (whose octets
+/// other than 6 and 8, which carry the version and variant, are random).
+/// Ids use the faster, predictable `fastrand`.
 pub(crate) fn secret(prefix: &str) -> String {
-    format!("{prefix}{}", random_chars(40))
+    const ALPHANUMERIC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut out = String::with_capacity(prefix.len() + 40);
+    out.push_str(prefix);
+    let end = out.len() + 40;
+    while out.len() < end {
+        let octets = uuid::Uuid::new_v4().into_bytes();
+        for (i, b) in octets.into_iter().enumerate() {
+            // 248 = 4 × 62: larger octets are skipped so that no character is favoured.
+            if i != 6 && i != 8 && b < 248 && out.len() < end {
+                out.push(char::from(ALPHANUMERIC[usize::from(b % 62)]));
+            }
+        }
+    }
+    out
 }
 
 /// ISO-8601 UTC with second precision and a `.000Z` suffix, as Okta sends.
@@ -282,5 +291,26 @@ pub(crate) fn epoch_secs_ceil(t: SystemTime) -> u64 {
         d.as_secs()
     } else {
         d.as_secs() + 1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_and_secrets_have_their_shapes() {
+        let secrets: Vec<String> = (0..50).map(|_| secret("00")).collect();
+        for s in &secrets {
+            assert_eq!(s.len(), 42, "{s}");
+            assert!(s[2..].bytes().all(|b| b.is_ascii_alphanumeric()), "{s}");
+        }
+        let distinct: std::collections::HashSet<&String> = secrets.iter().collect();
+        assert_eq!(distinct.len(), secrets.len());
+        let id = session_id();
+        assert!(id.starts_with("aps") && id.len() == 20, "{id}");
+        assert!(id.bytes().all(|b| b.is_ascii_alphanumeric()), "{id}");
+        let e = error_id();
+        assert!(e.starts_with("oae") && e.len() == 25, "{e}");
     }
 }

@@ -2,7 +2,6 @@
 
 use std::time::{Duration, SystemTime};
 
-use rand::Rng;
 use reqwest::header::HeaderMap;
 
 use super::error::RateLimit;
@@ -35,7 +34,7 @@ pub(crate) fn backoff(retry: u32, base: Duration, cap: Duration) -> Duration {
         .min(cap);
     let half = full / 2;
     let spread = full.saturating_sub(half).as_millis();
-    let extra = u64::try_from(rand::rng().random_range(0..=spread)).unwrap_or(0);
+    let extra = u64::try_from(spread).map_or(0, |spread| fastrand::u64(0..=spread));
     half + Duration::from_millis(extra)
 }
 
