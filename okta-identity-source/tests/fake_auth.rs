@@ -9,8 +9,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use fake_support::keys::{OTHER_PRIVATE_KEY, TEST_PRIVATE_KEY, TEST_PUBLIC_KEY};
 use fake_support::{Api, assert_error, quick, upsert_body, users};
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use jsonwebtoken::Header;
 use okta_identity_source::fake::{OAuthClient, SCOPE_MANAGE, SCOPE_READ};
+use okta_identity_source::runtime::testing;
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 
@@ -217,12 +218,9 @@ fn now_secs() -> u64 {
 }
 
 fn assertion(key: &str, claims: &Value) -> String {
-    jsonwebtoken::encode(
-        &Header::new(Algorithm::RS256),
-        claims,
-        &EncodingKey::from_rsa_pem(key.as_bytes()).unwrap(),
-    )
-    .unwrap()
+    let (key, algorithm) = testing::jwt_encoding_key_from_pem(key).unwrap();
+    testing::install_jwt_crypto_provider();
+    jsonwebtoken::encode(&Header::new(algorithm), claims, &key).unwrap()
 }
 
 fn claims(api: &Api, client_id: &str) -> Value {

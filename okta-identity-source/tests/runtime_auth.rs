@@ -11,9 +11,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::*;
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use jsonwebtoken::{Algorithm, Validation};
 use okta_identity_source::Client;
-use okta_identity_source::runtime::{AuthorizationMode, Error, Json};
+use okta_identity_source::runtime::{AuthorizationMode, Error, Json, testing};
 use serde_json::json;
 
 const RSA_PKCS8: &str = include_str!("runtime_common/keys/rsa_pkcs8.pem");
@@ -130,10 +130,9 @@ impl OAuthOrg {
         let server = TestServer::start(move |_, req| {
             if req.uri == "/oauth2/v1/token" {
                 let form: BTreeMap<String, String> = url::form_urlencoded::parse(&req.body).into_owned().collect();
-                let key = match algorithm {
-                    Algorithm::ES256 => DecodingKey::from_ec_pem(public_pem.as_bytes()).unwrap(),
-                    _ => DecodingKey::from_rsa_pem(public_pem.as_bytes()).unwrap(),
-                };
+                let (key, key_algorithm) = testing::jwt_decoding_key_from_pem(public_pem).unwrap();
+                assert_eq!(key_algorithm, algorithm);
+                testing::install_jwt_crypto_provider();
                 let mut validation = Validation::new(algorithm);
                 let aud = format!("{}/oauth2/v1/token", url_for_handler.lock().unwrap());
                 validation.set_audience(&[aud]);

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use jsonwebtoken::{Algorithm, Validation};
 use serde::{Deserialize, Serialize};
 
 use super::model::{self, ApiError};
@@ -53,7 +53,8 @@ impl OAuthClient {
     }
 
     /// Verifies assertion signatures against this PEM public key
-    /// (`-----BEGIN PUBLIC KEY-----` or `-----BEGIN RSA PUBLIC KEY-----`).
+    /// (`-----BEGIN PUBLIC KEY-----` or `-----BEGIN RSA PUBLIC KEY-----`):
+    /// RSA for RS256 assertions, P-256 EC for ES256 ones.
     pub fn public_key_pem(mut self, pem: impl Into<String>) -> Self {
         self.public_key_pem = Some(pem.into());
         self
@@ -410,7 +411,7 @@ impl Auth {
             ));
         };
         if let Some(pem) = &client.public_key_pem {
-            verify_signature(assertion, unverified.header.alg, pem.as_bytes())?;
+            verify_signature(assertion, unverified.header.alg, pem)?;
         }
         if !self.used_jtis.insert(jti) {
             return Err(OAuthError::invalid_client(
@@ -421,28 +422,29 @@ impl Auth {
     }
 }
 
-fn verify_signature(assertion: &str, alg: Algorithm, pem: &[u8]) -> Result<(), OAuthError> {
-    use jsonwebtoken::AlgorithmFamily;
-    let key = match alg.family() {
-        AlgorithmFamily::Rsa => DecodingKey::from_rsa_pem(pem),
-        AlgorithmFamily::Ec => DecodingKey::from_ec_pem(pem),
-        AlgorithmFamily::Ed => DecodingKey::from_ed_pem(pem),
-        AlgorithmFamily::Hmac => {
-            return Err(OAuthError::invalid_client(
-                "The client_assertion must be signed with the client's private key.",
-            ));
-        }
+fn verify_signature(assertion: &str, alg: Algorithm, pem: &str) -> Result<(), OAuthError> {
+    if alg.family() == jsonwebtoken::AlgorithmFamily::Hmac {
+        return Err(OAuthError::invalid_client(
+            "The client_assertion must be signed with the client's private key.",
+        ));
     }
-    .map_err(|e| {
-        OAuthError::invalid_client(format!(
-            "The client's registered public key is unusable: {e}"
-        ))
-    })?;
+    let (key, key_alg) =
+        crate::runtime::keys::public_key_from_pem(pem.as_bytes()).map_err(|e| {
+            OAuthError::invalid_client(format!(
+                "The client's registered public key is unusable: {e}"
+            ))
+        })?;
+    if key_alg != alg {
+        return Err(OAuthError::invalid_client(
+            "The client_assertion signature is invalid.",
+        ));
+    }
     let mut validation = Validation::new(alg);
     // Claims were checked against the fake clock already.
     validation.validate_exp = false;
     validation.validate_aud = false;
     validation.required_spec_claims.clear();
+    crate::runtime::jwt::ensure_provider();
     jsonwebtoken::decode::<serde_json::Value>(assertion, &key, &validation)
         .map(|_| ())
         .map_err(|_| OAuthError::invalid_client("The client_assertion signature is invalid."))

@@ -167,27 +167,8 @@ impl PrivateKeyAuth {
     /// P-256 EC (PKCS#8) with ES256. The key is tried by signing a probe, so
     /// a key that parses but cannot sign is reported now, not on first use.
     pub(crate) fn parse_key(pem: &SecretString) -> std::result::Result<SigningKey, String> {
-        let bytes = pem.expose().as_bytes();
-        let probe = Claims {
-            iss: "probe",
-            sub: "probe",
-            aud: "probe",
-            iat: 0,
-            exp: 0,
-            jti: String::new(),
-        };
-        let candidates = [
-            (EncodingKey::from_rsa_pem(bytes), Algorithm::RS256),
-            (EncodingKey::from_ec_pem(bytes), Algorithm::ES256),
-        ];
-        for (key, algorithm) in candidates {
-            if let Ok(key) = key {
-                if jsonwebtoken::encode(&Header::new(algorithm), &probe, &key).is_ok() {
-                    return Ok(SigningKey { key, algorithm });
-                }
-            }
-        }
-        Err("privateKey is not a usable RSA or P-256 EC private key in PEM form (PKCS#1 or PKCS#8, unencrypted)".into())
+        let (key, algorithm) = super::keys::private_key_from_pem(pem.expose().as_bytes())?;
+        Ok(SigningKey { key, algorithm })
     }
 
     /// A signed client assertion: `iss` = `sub` = client id, `aud` = the
@@ -207,6 +188,8 @@ impl PrivateKeyAuth {
         };
         let mut header = Header::new(self.key.algorithm);
         header.kid = self.kid.clone();
+        // jsonwebtoken signs with its process-wide provider (see runtime/jwt.rs).
+        super::jwt::ensure_provider();
         jsonwebtoken::encode(&header, &claims, &self.key.key).map_err(|e| Error::Config {
             problems: vec![format!("could not sign the client assertion: {e}")],
         })

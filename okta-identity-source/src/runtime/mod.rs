@@ -25,6 +25,9 @@
 //! - `secret`: [`SecretString`], which never prints its content.
 //! - `auth`: SSWS, static bearer, and OAuth 2.0 client credentials with a
 //!   `private_key_jwt` client assertion (cached, single-flight refresh).
+//! - `keys`: PEM private and public keys to `jsonwebtoken` keys.
+//! - `jwt`: the *ring*-backed `jsonwebtoken` crypto provider (RS256, ES256)
+//!   and when it is installed.
 //! - `client`: [`Client`] and the request loop (retries, rate limits,
 //!   deadlines, tracing).
 //! - `retry`: the pure arithmetic of waits (429 reset headers, backoff).
@@ -43,6 +46,8 @@ mod config;
 pub mod de;
 mod encode;
 mod error;
+pub(crate) mod jwt;
+pub(crate) mod keys;
 mod nullable;
 mod paginate;
 mod retry;

@@ -1,4 +1,6 @@
-//! Support for the tests generated from the spec's examples.
+//! Support for tests: the tests generated from the spec's examples, and
+//! the key handling of this crate's own tests and fake (so that they need
+//! no `jsonwebtoken` PEM or crypto features of their own).
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -43,6 +45,29 @@ where
         typed, again,
         "example {pointer} is not stable in a second round trip"
     );
+}
+
+/// Installs the runtime's *ring*-backed `jsonwebtoken` provider unless one
+/// is installed, as the client does before signing. Tests that sign or
+/// verify with `jsonwebtoken` themselves call it first.
+pub fn install_jwt_crypto_provider() {
+    super::jwt::ensure_provider();
+}
+
+/// A PEM private key as the client reads it (RSA PKCS#1 or PKCS#8, P-256
+/// EC PKCS#8): the `jsonwebtoken` key and the algorithm it signs with.
+pub fn jwt_encoding_key_from_pem(
+    pem: &str,
+) -> Result<(jsonwebtoken::EncodingKey, jsonwebtoken::Algorithm), String> {
+    super::keys::private_key_from_pem(pem.as_bytes())
+}
+
+/// A PEM public key (`PUBLIC KEY` or `RSA PUBLIC KEY`; RSA or P-256 EC):
+/// the `jsonwebtoken` key and the algorithm it verifies.
+pub fn jwt_decoding_key_from_pem(
+    pem: &str,
+) -> Result<(jsonwebtoken::DecodingKey, jsonwebtoken::Algorithm), String> {
+    super::keys::public_key_from_pem(pem.as_bytes())
 }
 
 /// The first place where `a` and `b` differ, as a JSON-pointer-like path.
