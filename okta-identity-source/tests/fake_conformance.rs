@@ -429,7 +429,9 @@ impl Ctx {
         Ctx {
             spec: Spec::load(),
             fake,
-            http: reqwest::Client::new(),
+            http: okta_identity_source::runtime::testing::reqwest_client_builder()
+                .build()
+                .expect("reqwest client"),
             ssws,
             bearer,
             seen: BTreeSet::new(),

@@ -28,7 +28,9 @@ impl Api {
         let auth = format!("SSWS {}", fake.api_token());
         Api {
             fake,
-            http: reqwest::Client::new(),
+            http: okta_identity_source::runtime::testing::reqwest_client_builder()
+                .build()
+                .expect("reqwest client"),
             auth,
         }
     }

@@ -281,7 +281,11 @@ fn proxy_settings_from_env() {
     assert!(ClientBuilder::from_sources(&bad_port).build().is_err());
 
     let err = ClientBuilder::from_sources(&base)
-        .http_client(reqwest::Client::new())
+        .http_client(
+            okta_identity_source::runtime::testing::reqwest_client_builder()
+                .build()
+                .unwrap(),
+        )
         .build()
         .unwrap_err();
     assert!(err.to_string().contains("caller-supplied"), "{err}");

@@ -391,7 +391,7 @@ async fn client_request_timeout_applies_when_no_per_call_timeout() {
 #[tokio::test]
 async fn callers_reqwest_client_is_used() {
     let server = TestServer::start(|_, _| Reply::empty(204)).await;
-    let http = reqwest::Client::builder()
+    let http = okta_identity_source::runtime::testing::reqwest_client_builder()
         .default_headers(
             [(
                 reqwest::header::HeaderName::from_static("x-from-caller-client"),

@@ -56,6 +56,9 @@
 //!
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! let fake = FakeOkta::start(FakeConfig::default().processing_delay(Duration::from_millis(10)))?;
+//! // This crate builds reqwest without a TLS crypto provider: a test binary
+//! // that builds plain reqwest clients installs one for them.
+//! let _ = rustls::crypto::ring::default_provider().install_default();
 //! let http = reqwest::Client::new();
 //! let sessions = format!(
 //!     "{}/api/v1/identity-sources/{}/sessions",

@@ -245,7 +245,10 @@ impl PrivateKeyAuth {
             .await
             .map_err(|e| {
                 Error::transport(
-                    format!("token request failed: {}", super::client::error_chain(&e)),
+                    format!(
+                        "token request failed: {}",
+                        super::client::transport_message(&e)
+                    ),
                     e,
                 )
             })?;

@@ -133,6 +133,11 @@ impl Client {
                 if let Some(proxy) = r.proxy {
                     b = b.proxy(proxy);
                 }
+                b = super::tls::configure(b, &r.root_certificates).map_err(|problem| {
+                    Error::Config {
+                        problems: vec![problem],
+                    }
+                })?;
                 b.build().map_err(|e| Error::Config {
                     problems: vec![format!(
                         "the HTTP client could not be built: {}",
@@ -263,9 +268,17 @@ impl Client {
             let (status, headers, body) = match outcome {
                 Ok(parts) => parts,
                 Err(e) => {
-                    let message =
-                        format!("{} {}: {}", op.method.as_str(), op.path, error_chain(&e));
-                    if op.idempotent && retries < inner.max_retries {
+                    let message = format!(
+                        "{} {}: {}",
+                        op.method.as_str(),
+                        op.path,
+                        transport_message(&e)
+                    );
+                    // A refused certificate stays refused: not retried.
+                    if op.idempotent
+                        && retries < inner.max_retries
+                        && !super::tls::certificate_refused(&e)
+                    {
                         let wait =
                             retry::backoff(retries, inner.retry_base_delay, inner.max_backoff);
                         if fits(deadline, wait) {
@@ -396,6 +409,18 @@ impl Client {
 /// Whether waiting `wait` still leaves time before the deadline.
 fn fits(deadline: Option<Instant>, wait: Duration) -> bool {
     deadline.is_none_or(|d| Instant::now() + wait < d)
+}
+
+/// A reqwest error on one line with its causes, and what a TLS failure
+/// among them means.
+pub(crate) fn transport_message(e: &reqwest::Error) -> String {
+    let mut message = error_chain(e);
+    if let Some(hint) = super::tls::failure_hint(e) {
+        message.push_str(" (");
+        message.push_str(hint);
+        message.push(')');
+    }
+    message
 }
 
 /// An error and its sources on one line (reqwest's `Display` alone hides

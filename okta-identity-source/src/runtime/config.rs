@@ -53,10 +53,12 @@
 //! Numbers are parsed (a non-number is reported, never a crash).
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use rustls_pki_types::CertificateDer;
 use url::Url;
 
 use super::auth::{AuthSpec, PrivateKeyAuth};
@@ -228,6 +230,27 @@ impl ConfigSources {
 /// environment loaded); values set on the builder win over loaded ones.
 /// [`ClientBuilder::build`] validates everything and reports every problem
 /// in one [`Error::Config`].
+///
+/// # TLS
+///
+/// The client speaks TLS 1.3 and 1.2 through rustls and verifies the
+/// server with the platform's verifier and roots (plus any
+/// [`add_root_certificates_pem`](Self::add_root_certificates_pem)); it
+/// offers HTTP/2 and HTTP/1.1 by ALPN. The cryptography is the *ring*
+/// provider, unless the application installed a process-default rustls
+/// `CryptoProvider` (`CryptoProvider::install_default`) before
+/// [`build`](Self::build): that one is then used. The client never
+/// installs a process default itself, so the application remains free to
+/// install its own later. (It cannot panic for want of a provider either,
+/// as a bare `reqwest::Client` built with `rustls-no-provider` does.)
+///
+/// In PrivateKey mode the client assertion is signed with `jsonwebtoken`.
+/// Its cryptography is process-wide too, and cannot be passed per call: the
+/// first token request installs this crate's *ring*-backed `jsonwebtoken`
+/// `CryptoProvider` (RS256 and ES256 only) if no provider is installed by
+/// then. If your application uses `jsonwebtoken` itself, install its
+/// provider at startup, before the first token request; this client then
+/// signs with yours.
 #[derive(Debug, Clone, Default)]
 pub struct ClientBuilder {
     loaded: Settings,
@@ -235,10 +258,22 @@ pub struct ClientBuilder {
     cwd: Option<PathBuf>,
     explicit: Settings,
     http_client: Option<reqwest::Client>,
+    root_certificates: RootCertificatePems,
     default_headers: Vec<(String, String)>,
     user_agent_extra: Option<String>,
     retry_base_delay: Option<Duration>,
     token_refresh_margin: Option<Duration>,
+}
+
+/// PEM texts given to [`ClientBuilder::add_root_certificates_pem`], parsed
+/// at build time (so that a bad one is reported with the other problems).
+#[derive(Clone, Default)]
+struct RootCertificatePems(Vec<Vec<u8>>);
+
+impl fmt::Debug for RootCertificatePems {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} PEM text(s)", self.0.len())
+    }
 }
 
 impl ClientBuilder {
@@ -424,10 +459,25 @@ impl ClientBuilder {
     }
 
     /// Uses the caller's `reqwest::Client` (connection pool, TLS roots,
-    /// middleware-free settings). The connect timeout and proxy settings
-    /// cannot be applied to it; setting a proxy with it is a configuration error.
+    /// middleware-free settings). The connect timeout, proxy and root
+    /// certificate settings cannot be applied to it; setting a proxy or a
+    /// root certificate with it is a configuration error.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
+        self
+    }
+
+    /// Also trusts the CA certificates in `pem` (one or more
+    /// `-----BEGIN CERTIFICATE-----` blocks), in addition to the platform's
+    /// roots: for an org reached through a TLS-inspecting proxy or a
+    /// private CA. May be called several times. A text without a
+    /// certificate, or with a malformed one, is a configuration error at
+    /// [`build`](Self::build).
+    ///
+    /// On Linux the platform's roots are the system store, which also
+    /// honours the `SSL_CERT_FILE` and `SSL_CERT_DIR` environment variables.
+    pub fn add_root_certificates_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.root_certificates.0.push(pem.as_ref().to_vec());
         self
     }
 
@@ -542,6 +592,16 @@ impl ClientBuilder {
         if proxy.is_some() && self.http_client.is_some() {
             problems.push("proxy settings cannot be applied to a caller-supplied reqwest::Client; configure the proxy on that client".into());
         }
+        let mut root_certificates: Vec<CertificateDer<'static>> = Vec::new();
+        for pem in &self.root_certificates.0 {
+            match super::tls::parse_root_certificates(pem) {
+                Ok(mut certs) => root_certificates.append(&mut certs),
+                Err(p) => problems.push(p),
+            }
+        }
+        if !self.root_certificates.0.is_empty() && self.http_client.is_some() {
+            problems.push("root certificates cannot be added to a caller-supplied reqwest::Client; add them to that client".into());
+        }
 
         let request_timeout = s.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT);
         let connect_timeout = s.connection_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
@@ -573,6 +633,7 @@ impl ClientBuilder {
                     connect_timeout,
                     throttle_on_exhausted_rate_limit: s.rate_limit_prevent.unwrap_or(false),
                     proxy: proxy_url,
+                    extra_root_certificates: root_certificates.len(),
                     https_check_disabled: disable_https,
                     user_agent: user_agent.to_str().unwrap_or_default().to_owned(),
                 },
@@ -587,6 +648,7 @@ impl ClientBuilder {
                 proxy,
                 user_agent,
                 default_headers,
+                root_certificates,
                 http_client: self.http_client,
             }),
             _ => {
@@ -698,6 +760,9 @@ pub struct ClientSettings {
     pub throttle_on_exhausted_rate_limit: bool,
     /// The proxy URL, without credentials.
     pub proxy: Option<String>,
+    /// How many CA certificates are trusted in addition to the platform's
+    /// roots ([`ClientBuilder::add_root_certificates_pem`]).
+    pub extra_root_certificates: usize,
     /// Whether `http://` org URLs are allowed (testing switch).
     pub https_check_disabled: bool,
     /// The `User-Agent` header.
@@ -718,6 +783,7 @@ pub(crate) struct Resolved {
     pub(crate) proxy: Option<reqwest::Proxy>,
     pub(crate) user_agent: HeaderValue,
     pub(crate) default_headers: HeaderMap,
+    pub(crate) root_certificates: Vec<CertificateDer<'static>>,
     pub(crate) http_client: Option<reqwest::Client>,
 }
 

@@ -124,12 +124,16 @@ impl Error {
     }
 
     /// Whether trying the same call again later may succeed: rate limits
-    /// (429), 503, 504, transport failures and timeouts. The client already
-    /// retried as configured before returning the error.
+    /// (429), 503, 504, transport failures (except a refused TLS
+    /// certificate) and timeouts. The client already retried as configured
+    /// before returning the error.
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Api(e) => matches!(e.status.as_u16(), 429 | 503 | 504),
-            Error::Transport { .. } | Error::Timeout { .. } => true,
+            Error::Transport { source, .. } => !source
+                .as_ref()
+                .is_some_and(|e| super::tls::certificate_refused(e)),
+            Error::Timeout { .. } => true,
             _ => false,
         }
     }

@@ -28,6 +28,8 @@
 //! - `keys`: PEM private and public keys to `jsonwebtoken` keys.
 //! - `jwt`: the *ring*-backed `jsonwebtoken` crypto provider (RS256, ES256)
 //!   and when it is installed.
+//! - `tls`: rustls with *ring* for the client's `reqwest::Client`, unless
+//!   the application installed a process-default rustls provider.
 //! - `client`: [`Client`] and the request loop (retries, rate limits,
 //!   deadlines, tracing).
 //! - `retry`: the pure arithmetic of waits (429 reset headers, backoff).
@@ -55,6 +57,7 @@ mod secret;
 pub mod ser;
 #[doc(hidden)]
 pub mod testing;
+mod tls;
 
 pub use call::{Binary, Call, Decode, Empty, Json, Method, Operation, Response, Text};
 pub use client::Client;

@@ -47,6 +47,20 @@ where
     );
 }
 
+/// A `reqwest::ClientBuilder` with TLS set up as the runtime sets up its
+/// own (see `runtime/tls.rs`), for tests and benchmarks that send plain
+/// requests: this crate builds reqwest without a crypto provider, so
+/// `reqwest::Client::new()` panics unless a process default is installed.
+/// Panics, as a test assertion does, if TLS cannot be set up (no system
+/// root certificates).
+#[track_caller]
+pub fn reqwest_client_builder() -> reqwest::ClientBuilder {
+    match super::tls::configure(reqwest::Client::builder(), &[]) {
+        Ok(builder) => builder,
+        Err(e) => panic!("TLS setup for a test reqwest client: {e}"),
+    }
+}
+
 /// Installs the runtime's *ring*-backed `jsonwebtoken` provider unless one
 /// is installed, as the client does before signing. Tests that sign or
 /// verify with `jsonwebtoken` themselves call it first.

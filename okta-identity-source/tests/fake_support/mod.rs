@@ -33,7 +33,9 @@ impl Api {
         let isid = fake.identity_source_id().to_owned();
         Api {
             fake,
-            http: reqwest::Client::new(),
+            http: okta_identity_source::runtime::testing::reqwest_client_builder()
+                .build()
+                .expect("reqwest client"),
             auth,
             isid,
         }
