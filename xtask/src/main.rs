@@ -2,6 +2,7 @@
 //! `codegen` library; this binary only reads and writes files.
 
 mod bench;
+mod bench_build;
 mod codegen_cmd;
 mod fsutil;
 mod spec_cmd;
@@ -56,6 +57,17 @@ enum Command {
         #[arg(long, default_value_t = 11)]
         runs: usize,
     },
+    /// Build a crate generated from a spec from clean, in a fresh target
+    /// directory, and print the wall time and peak memory: with its
+    /// dependencies, then the crate alone.
+    BenchBuild {
+        /// The spec (e.g. ../shared/okta/management-2026.06.3.yaml).
+        #[arg(long)]
+        spec: PathBuf,
+        /// Keep the generated crate and target directory.
+        #[arg(long)]
+        keep: bool,
+    },
     /// Edit spec/.
     Spec {
         #[command(subcommand)]
@@ -78,6 +90,7 @@ fn main() -> ExitCode {
             progenitor,
             runs,
         } => bench::run(&upstream, progenitor, runs),
+        Command::BenchBuild { spec, keep } => bench_build::run(&spec, keep),
     };
     match result {
         Ok(code) => code,
