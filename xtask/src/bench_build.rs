@@ -18,9 +18,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 
+/// The generated crate's directory, hence its package name.
+const CRATE: &str = "generated-api";
+
 pub fn run(spec: &Path, keep: bool) -> anyhow::Result<ExitCode> {
     let work = std::env::temp_dir().join(format!("xtask-bench-build-{}", std::process::id()));
-    let krate = work.join("generated-api");
+    let krate = work.join(CRATE);
     let target = work.join("target");
     fs::create_dir_all(&work)?;
     let generated = Command::new(std::env::current_exe()?)
@@ -33,11 +36,6 @@ pub fn run(spec: &Path, keep: bool) -> anyhow::Result<ExitCode> {
     if !generated.success() {
         bail!("generating a crate from {} failed", spec.display());
     }
-    let name = krate
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("generated-api")
-        .to_string();
     println!("{}", tool_versions());
     println!(
         "{} logical CPUs; crate generated from {} in {}",
@@ -69,12 +67,12 @@ pub fn run(spec: &Path, keep: bool) -> anyhow::Result<ExitCode> {
         mib(all_rss)
     );
     let cleaned = Command::new(&cargo)
-        .args(["clean", "--quiet", "-p", &name])
+        .args(["clean", "--quiet", "-p", CRATE])
         .current_dir(&krate)
         .env("CARGO_TARGET_DIR", &target)
         .status()?;
     if !cleaned.success() {
-        bail!("cargo clean -p {name} failed");
+        bail!("cargo clean -p {CRATE} failed");
     }
     let (alone, alone_rss) = measure(build()).context("build of the crate alone")?;
     println!(
