@@ -50,110 +50,188 @@ fn contained(def: &TypeDef) -> Vec<&str> {
     }
 }
 
-fn reaches(types: &BTreeMap<String, TypeDef>, from: &str, target: &str) -> bool {
-    let mut seen = BTreeSet::new();
-    let mut stack = vec![from.to_string()];
-    while let Some(n) = stack.pop() {
-        if n == target {
-            return true;
-        }
-        if !seen.insert(n.clone()) {
+/// The strongly connected component of every type in the by-value
+/// containment graph. An edge lies on a cycle exactly when both of its ends
+/// are in one component. Tarjan's algorithm with an explicit stack: linear
+/// in the size of the graph, and no recursion however long a chain of
+/// types is.
+fn strong_components(types: &BTreeMap<String, TypeDef>) -> BTreeMap<&str, usize> {
+    const UNSEEN: usize = usize::MAX;
+    let names: Vec<&str> = types.keys().map(String::as_str).collect();
+    let position: BTreeMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+    let edges: Vec<Vec<usize>> = types
+        .values()
+        .map(|def| {
+            contained(def)
+                .into_iter()
+                .filter_map(|t| position.get(t).copied())
+                .collect()
+        })
+        .collect();
+    let mut t = Tarjan {
+        index: vec![UNSEEN; names.len()],
+        low: vec![UNSEEN; names.len()],
+        on_stack: vec![false; names.len()],
+        stack: Vec::new(),
+        work: Vec::new(),
+        next_index: 0,
+    };
+    let mut component = vec![UNSEEN; names.len()];
+    let mut next_component = 0;
+    for root in 0..names.len() {
+        if t.index[root] != UNSEEN {
             continue;
         }
-        if let Some(def) = types.get(&n) {
-            stack.extend(contained(def).into_iter().map(str::to_string));
+        t.enter(root);
+        while let Some(top) = t.work.last_mut() {
+            let v = top.0;
+            if let Some(&w) = edges[v].get(top.1) {
+                top.1 += 1;
+                if t.index[w] == UNSEEN {
+                    t.enter(w);
+                } else if t.on_stack[w] {
+                    t.low[v] = t.low[v].min(t.index[w]);
+                }
+                continue;
+            }
+            t.work.pop();
+            if let Some(&(parent, _)) = t.work.last() {
+                t.low[parent] = t.low[parent].min(t.low[v]);
+            }
+            if t.low[v] == t.index[v] {
+                while let Some(w) = t.stack.pop() {
+                    t.on_stack[w] = false;
+                    component[w] = next_component;
+                    if w == v {
+                        break;
+                    }
+                }
+                next_component += 1;
+            }
         }
     }
-    false
+    names.into_iter().zip(component).collect()
+}
+
+/// The state of [`strong_components`]'s walk.
+struct Tarjan {
+    index: Vec<usize>,
+    low: Vec<usize>,
+    on_stack: Vec<bool>,
+    stack: Vec<usize>,
+    /// The walk's path: (type, how many of its edges have been followed).
+    work: Vec<(usize, usize)>,
+    next_index: usize,
+}
+
+impl Tarjan {
+    fn enter(&mut self, v: usize) {
+        self.index[v] = self.next_index;
+        self.low[v] = self.next_index;
+        self.next_index += 1;
+        self.stack.push(v);
+        self.on_stack[v] = true;
+        self.work.push((v, 0));
+    }
 }
 
 /// Box every by-value edge that lies on a cycle, so every type has a size.
 fn break_cycles(types: &mut BTreeMap<String, TypeDef>) {
-    let names: Vec<String> = types.keys().cloned().collect();
-    for name in names {
-        let Some(def) = types.get(&name) else {
-            continue;
-        };
-        let mut to_box: Vec<usize> = Vec::new();
-        match &def.kind {
+    let component: BTreeMap<String, usize> = strong_components(types)
+        .into_iter()
+        .map(|(n, c)| (n.to_string(), c))
+        .collect();
+    let on_cycle = |from: &str, to: Option<&str>| {
+        to.is_some_and(|to| {
+            component
+                .get(from)
+                .is_some_and(|c| component.get(to) == Some(c))
+        })
+    };
+    for (name, def) in types.iter_mut() {
+        match &mut def.kind {
             TypeKind::Struct(s) => {
-                for (i, f) in s.fields.iter().enumerate() {
-                    if let Some(t) = inline_target(&f.ty)
-                        && reaches(types, t, &name)
-                    {
-                        to_box.push(i);
+                for f in &mut s.fields {
+                    if on_cycle(name, inline_target(&f.ty)) {
+                        f.boxed = true;
                     }
                 }
             }
             TypeKind::Union(u) => {
-                for (i, v) in u.variants.iter().enumerate() {
-                    if let Some(t) = inline_target(&v.ty)
-                        && reaches(types, t, &name)
-                    {
-                        to_box.push(i);
+                for v in &mut u.variants {
+                    if on_cycle(name, inline_target(&v.ty)) {
+                        v.boxed = true;
                     }
                 }
             }
-            _ => {}
+            TypeKind::Alias(_) | TypeKind::Enum(_) => {}
         }
-        if let Some(def) = types.get_mut(&name) {
-            match &mut def.kind {
-                TypeKind::Struct(s) => to_box.iter().for_each(|&i| s.fields[i].boxed = true),
-                TypeKind::Union(u) => to_box.iter().for_each(|&i| u.variants[i].boxed = true),
-                _ => {}
+    }
+}
+
+/// A struct derives `Default` when each required field's type has one; a
+/// cycle through required fields has none. Worked from the leaves up (a
+/// type is settled once everything it needs is), so it is linear and does
+/// not recurse, however long a chain of types is.
+fn derive_defaults(types: &mut BTreeMap<String, TypeDef>) {
+    // What each type needs to have a `Default`: None when it cannot have
+    // one whatever the others do, else the named types it needs.
+    let needs: BTreeMap<&str, Option<BTreeSet<&str>>> = types
+        .iter()
+        .map(|(name, def)| {
+            let direct: Vec<&TypeRef> = match &def.kind {
+                TypeKind::Struct(s) => s
+                    .fields
+                    .iter()
+                    .filter(|f| f.presence == Presence::Required)
+                    .map(|f| &f.ty)
+                    .collect(),
+                TypeKind::Alias(t) => vec![t],
+                TypeKind::Enum(_) | TypeKind::Union(_) => return (name.as_str(), None),
+            };
+            let mut named = BTreeSet::new();
+            for ty in direct {
+                match ty {
+                    TypeRef::Named(n) if types.contains_key(n) => {
+                        named.insert(n.as_str());
+                    }
+                    TypeRef::Named(_) | TypeRef::DateTime | TypeRef::Date => {
+                        return (name.as_str(), None);
+                    }
+                    _ => {}
+                }
+            }
+            (name.as_str(), Some(named))
+        })
+        .collect();
+    let mut waiting: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut needed_by: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    let mut ready: Vec<&str> = Vec::new();
+    for (&name, need) in &needs {
+        let Some(need) = need else { continue };
+        if need.is_empty() {
+            ready.push(name);
+        }
+        waiting.insert(name, need.len());
+        for &n in need {
+            needed_by.entry(n).or_default().push(name);
+        }
+    }
+    let mut has_default: BTreeSet<String> = BTreeSet::new();
+    while let Some(name) = ready.pop() {
+        has_default.insert(name.to_string());
+        for &user in needed_by.get(name).into_iter().flatten() {
+            if let Some(w) = waiting.get_mut(user) {
+                *w -= 1;
+                if *w == 0 {
+                    ready.push(user);
+                }
             }
         }
     }
-}
-
-/// A struct derives `Default` when each required field's type has one.
-fn derive_defaults(types: &mut BTreeMap<String, TypeDef>) {
-    let mut memo: BTreeMap<String, bool> = BTreeMap::new();
-    let names: Vec<String> = types.keys().cloned().collect();
-    for name in &names {
-        has_default(types, name, &mut memo, &mut BTreeSet::new());
-    }
     for (name, def) in types.iter_mut() {
         if let TypeKind::Struct(s) = &mut def.kind {
-            s.derive_default = memo.get(name).copied().unwrap_or(false);
+            s.derive_default = has_default.contains(name);
         }
-    }
-}
-
-fn has_default(
-    types: &BTreeMap<String, TypeDef>,
-    name: &str,
-    memo: &mut BTreeMap<String, bool>,
-    visiting: &mut BTreeSet<String>,
-) -> bool {
-    if let Some(v) = memo.get(name) {
-        return *v;
-    }
-    if !visiting.insert(name.to_string()) {
-        return false; // a cycle through required fields: no Default
-    }
-    let result = match types.get(name).map(|d| &d.kind) {
-        Some(TypeKind::Struct(s)) => s.fields.iter().all(|f| match f.presence {
-            Presence::Required => ty_default(types, &f.ty, memo, visiting),
-            _ => true,
-        }),
-        Some(TypeKind::Alias(t)) => ty_default(types, t, memo, visiting),
-        Some(TypeKind::Enum(_)) | Some(TypeKind::Union(_)) | None => false,
-    };
-    visiting.remove(name);
-    memo.insert(name.to_string(), result);
-    result
-}
-
-fn ty_default(
-    types: &BTreeMap<String, TypeDef>,
-    ty: &TypeRef,
-    memo: &mut BTreeMap<String, bool>,
-    visiting: &mut BTreeSet<String>,
-) -> bool {
-    match ty {
-        TypeRef::Named(n) => has_default(types, n, memo, visiting),
-        TypeRef::DateTime | TypeRef::Date => false,
-        _ => true,
     }
 }
