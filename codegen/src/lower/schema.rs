@@ -2,6 +2,8 @@
 //! of the YAML never matters), then lowered; inline schemas are named from
 //! their context (`{Parent}{Property}`, `{Parent}{Property}Item`, …).
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use indexmap::IndexMap;
 use openapiv3::{
     AdditionalProperties, AnySchema, ArrayType, IntegerFormat, ReferenceOr, Schema, SchemaKind,
@@ -56,6 +58,8 @@ struct Merged {
     properties: IndexMap<String, (ReferenceOr<Box<Schema>>, Pointer)>,
     required: Vec<(String, Pointer)>,
     additional: Option<AdditionalProperties>,
+    /// Where the members first nested deeper than [`MAX_ALL_OF_DEPTH`].
+    too_deep: Option<Pointer>,
 }
 
 impl<'a> Cx<'a> {
@@ -108,42 +112,88 @@ impl<'a> Cx<'a> {
     /// wrappers, only an alias of itself names no type at all (`type A = B;
     /// type B = A;` does not compile): an error at each such component.
     fn check_alias_cycles(&mut self) {
-        let base = Pointer::root().push("components").push("schemas");
-        let components: Vec<(String, String)> = self
-            .component_names
-            .iter()
-            .map(|(k, n)| (k.clone(), n.clone()))
-            .collect();
-        for (key, name) in components {
-            let mut chain = vec![name.clone()];
-            let cyclic = loop {
-                let current = chain.last().unwrap_or(&name);
-                match self.types.get(current).map(|t| &t.kind) {
-                    Some(TypeKind::Alias(TypeRef::Named(next))) => {
-                        if *next == name {
-                            break true;
-                        }
-                        if chain.contains(next) {
-                            break false; // a cycle elsewhere; reported there
-                        }
-                        chain.push(next.clone());
-                    }
-                    // Lowering a self-reference defines nothing.
-                    None => break chain.len() == 1,
-                    _ => break false,
+        // Each type aliases at most one other, so the aliases form a
+        // functional graph: one walk per unvisited type, each type visited
+        // once. Linear in the number of types, however long the chains.
+        let next_of = |types: &BTreeMap<String, TypeDef>, n: &str| -> Option<String> {
+            match types.get(n).map(|t| &t.kind) {
+                Some(TypeKind::Alias(TypeRef::Named(next))) => Some(next.clone()),
+                _ => None,
+            }
+        };
+        // A member of a cycle → the cycle's other members, in order after it.
+        let mut cycle_after: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut visited: BTreeSet<String> = BTreeSet::new();
+        for start in self.component_names.values() {
+            let mut path: Vec<String> = Vec::new();
+            let mut index: BTreeMap<String, usize> = BTreeMap::new();
+            let mut current = Some(start.clone());
+            while let Some(node) = current.take() {
+                if visited.contains(&node) {
+                    break;
                 }
-            };
-            if cyclic {
-                let via: Vec<String> = chain[1..]
+                if let Some(&i) = index.get(&node) {
+                    let cycle = &path[i..];
+                    for (j, member) in cycle.iter().enumerate() {
+                        let after = cycle[j + 1..].iter().chain(&cycle[..j]).cloned();
+                        cycle_after.insert(member.clone(), after.collect());
+                    }
+                    break;
+                }
+                current = next_of(&self.types, &node);
+                index.insert(node.clone(), path.len());
+                path.push(node);
+            }
+            visited.extend(path);
+        }
+        let base = Pointer::root().push("components").push("schemas");
+        let mut errors = Vec::new();
+        for (key, name) in &self.component_names {
+            // Lowering a self-reference defines nothing.
+            let via = match (self.types.contains_key(name), cycle_after.get(name)) {
+                (false, _) => Vec::new(),
+                (true, Some(others)) => others
                     .iter()
                     .filter_map(|n| self.claimed_by.get(n))
                     .map(|p| format!(" through `{p}`"))
-                    .collect();
-                self.diags.error(
-                    &base.push(&key),
+                    .collect(),
+                (true, None) => continue,
+            };
+            errors.push((
+                base.push(key),
+                format!(
+                    "reference cycle among `#/components/schemas`: this schema is only a reference to itself{}; no type can be generated for it",
+                    via.join(",")
+                ),
+            ));
+        }
+        for (at, message) in errors {
+            self.diags.error(&at, message);
+        }
+    }
+
+    /// Each `discriminator.mapping` entry must name a schema of this spec
+    /// (as `#/components/schemas/X` or as the bare name `X`); one that does
+    /// not is ignored, with a warning.
+    fn check_discriminator_mapping(&mut self, schema: &Schema, at: &Pointer) {
+        let Some(d) = &schema.schema_data.discriminator else {
+            return;
+        };
+        for (value, target) in &d.mapping {
+            let reference = mapping_target(target);
+            let found = reference
+                .strip_prefix("#/components/schemas/")
+                .is_some_and(|name| {
+                    self.spec
+                        .components
+                        .as_ref()
+                        .is_some_and(|c| c.schemas.contains_key(name))
+                });
+            if !found {
+                self.diags.warning(
+                    &at.push("discriminator").push("mapping").push(value),
                     format!(
-                        "reference cycle among `#/components/schemas`: this schema is only a reference to itself{}; no type can be generated for it",
-                        via.join(",")
+                        "discriminator mapping `{value}` names `{target}`, which is not a schema of this spec; the entry is ignored"
                     ),
                 );
             }
@@ -210,6 +260,7 @@ impl<'a> Cx<'a> {
     /// component) and is used as is; otherwise a name is claimed on demand.
     fn lower_schema(&mut self, schema: &Schema, at: &Pointer, hint: &str, named: bool) -> TypeRef {
         self.check_default(schema, at);
+        self.check_discriminator_mapping(schema, at);
         match &schema.schema_kind {
             SchemaKind::Type(Type::String(s)) => self.lower_string(schema, s, at, hint, named),
             SchemaKind::Type(Type::Integer(i)) => {
@@ -605,7 +656,9 @@ impl<'a> Cx<'a> {
     pub(super) fn component_schema_by_ref(&self, reference: &str) -> Option<&'a Schema> {
         let schemas = &self.spec.components.as_ref()?.schemas;
         let mut key = reference.strip_prefix("#/components/schemas/")?.to_string();
-        for _ in 0..32 {
+        // Alias chains end within `schemas.len()` hops unless they are
+        // cycles, which `check_alias_cycles` reports.
+        for _ in 0..=schemas.len() {
             match schemas.get(&key)? {
                 ReferenceOr::Item(s) => return Some(s),
                 ReferenceOr::Reference { reference } => {
@@ -640,10 +693,19 @@ impl<'a> Cx<'a> {
         let mut merged = Merged::default();
         for (i, member) in shaped {
             let ptr = at_all.push(i.to_string());
-            if !self.collect_object(member, &ptr, &mut merged, 0) {
+            if !self.collect_object(member, &ptr, &mut merged, &mut Vec::new()) {
                 self.diags.warning(
                     &ptr,
                     "`allOf` member is not an object schema; the composition is represented as serde_json::Value",
+                );
+                return TypeRef::Json;
+            }
+            if let Some(deep) = merged.too_deep.take() {
+                self.diags.error(
+                    &ptr,
+                    format!(
+                        "`allOf` members nest deeper than {MAX_ALL_OF_DEPTH} levels (through `$ref`s, down to `{deep}`)"
+                    ),
                 );
                 return TypeRef::Json;
             }
@@ -665,10 +727,13 @@ impl<'a> Cx<'a> {
         member: &ReferenceOr<Schema>,
         at: &Pointer,
         merged: &mut Merged,
-        depth: usize,
+        expanding: &mut Vec<String>,
     ) -> bool {
-        if depth > 16 {
-            self.diags.error(at, "`allOf` nesting is cyclic");
+        if merged.too_deep.is_some() {
+            return true;
+        }
+        if expanding.len() > MAX_ALL_OF_DEPTH {
+            merged.too_deep = Some(at.clone());
             return true;
         }
         // `here`: where the member's own keywords are written.
@@ -678,6 +743,10 @@ impl<'a> Cx<'a> {
                 if self.schema_ref(reference, at) == TypeRef::Json {
                     return true;
                 }
+                if expanding.iter().any(|r| r == reference) {
+                    self.diags.error(at, "`allOf` nesting is cyclic");
+                    return true;
+                }
                 match self.component_schema_by_ref(reference) {
                     Some(s) => (s, Pointer::from_ref(reference)),
                     None => return true,
@@ -685,7 +754,24 @@ impl<'a> Cx<'a> {
             }
             ReferenceOr::Item(s) => (s, at.clone()),
         };
-        let at = &here;
+        expanding.push(match member {
+            ReferenceOr::Reference { reference } => reference.clone(),
+            ReferenceOr::Item(_) => String::new(),
+        });
+        let collected = self.collect_members(schema, &here, merged, expanding);
+        expanding.pop();
+        collected
+    }
+
+    /// The body of [`Self::collect_object`] once `schema` is resolved.
+    fn collect_members(
+        &mut self,
+        schema: &Schema,
+        here: &Pointer,
+        merged: &mut Merged,
+        expanding: &mut Vec<String>,
+    ) -> bool {
+        let at = here;
         let (props, req, add) = match &schema.schema_kind {
             SchemaKind::Type(Type::Object(o)) => {
                 (&o.properties, &o.required, &o.additional_properties)
@@ -697,7 +783,7 @@ impl<'a> Cx<'a> {
                             m,
                             &at.push("allOf").push(i.to_string()),
                             merged,
-                            depth + 1,
+                            expanding,
                         ) {
                             return false;
                         }
@@ -711,7 +797,7 @@ impl<'a> Cx<'a> {
                         m,
                         &at.push("allOf").push(i.to_string()),
                         merged,
-                        depth + 1,
+                        expanding,
                     ) {
                         return false;
                     }
@@ -776,7 +862,7 @@ impl<'a> Cx<'a> {
             let mut tags = Vec::new();
             if let (Some(d), ReferenceOr::Reference { reference }) = (discriminator, member) {
                 for (value, target) in &d.mapping {
-                    if target == reference {
+                    if mapping_target(target) == *reference {
                         tags.push(value.clone());
                     }
                 }
@@ -818,6 +904,21 @@ impl<'a> Cx<'a> {
         TypeRef::Named(name)
     }
 }
+
+/// A discriminator mapping's target as a `$ref`: OpenAPI allows the bare
+/// schema name as well as the reference.
+fn mapping_target(target: &str) -> String {
+    if target.contains('#') || target.contains('/') {
+        target.to_string()
+    } else {
+        format!("#/components/schemas/{target}")
+    }
+}
+
+/// How deep `allOf` members may nest (through `$ref`s) before the merge gives
+/// up. Okta's deepest is 3; the limit keeps a hostile chain from running
+/// the stack out, and is reported as what it is, not as a cycle.
+const MAX_ALL_OF_DEPTH: usize = 64;
 
 /// The values of `type` in OpenAPI 3.0.
 const JSON_TYPES: &[&str] = &["string", "number", "integer", "boolean", "array", "object"];
