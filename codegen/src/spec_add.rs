@@ -177,7 +177,11 @@ pub fn add(
 
     // The closure of `$ref`s, taking components from the target when it has them.
     let mut queue: Vec<String> = Vec::new();
-    collect_refs(doc.get("paths").unwrap_or(&Value::Null), &mut queue);
+    collect_refs(
+        doc.get("paths").unwrap_or(&Value::Null),
+        Place::Names,
+        &mut queue,
+    );
     let mut seen: BTreeSet<String> = BTreeSet::new();
     while let Some(reference) = queue.pop() {
         if !seen.insert(reference.clone()) {
@@ -214,7 +218,12 @@ pub fn add(
                 v
             }
         };
-        collect_refs(&value, &mut queue);
+        let place = if kind == "examples" {
+            Place::Example
+        } else {
+            Place::Object
+        };
+        collect_refs(&value, place, &mut queue);
     }
     if up_diags.has_errors() {
         return Err(up_diags.into_sorted());
@@ -288,22 +297,93 @@ fn entry_mapping<'m>(map: &'m mut Mapping, key: &str) -> Result<&'m mut Mapping,
     })
 }
 
-fn collect_refs(v: &Value, out: &mut Vec<String>) {
+/// Where a value sits in the document, which decides whether a `$ref` in it
+/// is a reference or literal data (an example of a JSON Schema document may
+/// well contain `$ref: '#/definitions/base'`).
+#[derive(Clone, Copy)]
+enum Place {
+    /// A spec object (operation, schema, parameter, …): keys are keywords.
+    Object,
+    /// A map keyed by names (`paths`, `properties`, `responses`, …): every
+    /// value is an object, whatever its key says.
+    Names,
+    /// A map of Example Objects (`examples`).
+    Examples,
+    /// An Example Object, whose `value` is literal data.
+    Example,
+}
+
+/// Keywords whose values are literal data.
+const LITERAL_KEYWORDS: &[&str] = &["example", "default", "enum"];
+
+/// Keywords whose values, when they are maps, are keyed by names.
+const NAME_MAPS: &[&str] = &[
+    "paths",
+    "properties",
+    "patternProperties",
+    "responses",
+    "content",
+    "headers",
+    "links",
+    "callbacks",
+    "encoding",
+    "schemas",
+    "parameters",
+    "requestBodies",
+    "securitySchemes",
+];
+
+/// The `$ref`s under `v`, and the targets of its discriminator mappings,
+/// leaving out literal data: examples, defaults, enums and extensions.
+fn collect_refs(v: &Value, place: Place, out: &mut Vec<String>) {
     match v {
         Value::Mapping(m) => {
             for (k, v) in m {
-                if k.as_str() == Some("$ref") {
+                let key = k.as_str().unwrap_or_default();
+                if key == "$ref" {
                     if let Some(r) = v.as_str() {
                         out.push(r.to_string());
                     }
-                } else {
-                    collect_refs(v, out);
+                    continue;
                 }
+                let next = match place {
+                    Place::Names => Place::Object,
+                    Place::Examples => Place::Example,
+                    Place::Example if key == "value" || key.starts_with("x-") => continue,
+                    Place::Example => Place::Object,
+                    Place::Object if key.starts_with("x-") || LITERAL_KEYWORDS.contains(&key) => {
+                        continue;
+                    }
+                    Place::Object if key == "discriminator" => {
+                        let targets = v.get("mapping").and_then(Value::as_mapping);
+                        for target in targets.into_iter().flat_map(|m| m.values()) {
+                            if let Some(t) = target.as_str() {
+                                out.push(mapping_ref(t));
+                            }
+                        }
+                        continue;
+                    }
+                    Place::Object if key == "examples" && v.is_mapping() => Place::Examples,
+                    Place::Object if key == "examples" => continue,
+                    Place::Object if NAME_MAPS.contains(&key) && v.is_mapping() => Place::Names,
+                    Place::Object => Place::Object,
+                };
+                collect_refs(v, next, out);
             }
         }
-        Value::Sequence(s) => s.iter().for_each(|v| collect_refs(v, out)),
-        Value::Tagged(t) => collect_refs(&t.value, out),
+        Value::Sequence(s) => s.iter().for_each(|v| collect_refs(v, place, out)),
+        Value::Tagged(t) => collect_refs(&t.value, place, out),
         _ => {}
+    }
+}
+
+/// A discriminator mapping's target as a `$ref` (OpenAPI also allows the
+/// bare schema name).
+fn mapping_ref(target: &str) -> String {
+    if target.contains('#') || target.contains('/') {
+        target.to_string()
+    } else {
+        format!("#/components/schemas/{target}")
     }
 }
 
@@ -565,5 +645,100 @@ components:
                 "error: up.yaml#/tags: no operation is tagged `Nope` upstream",
             ]
         );
+    }
+
+    /// What upstream's `Schema` tag looks like: examples of JSON Schema
+    /// documents hold `$ref: '#/definitions/base'` as data, and a parent
+    /// schema reaches its subtypes only through its discriminator mapping.
+    const DATA_AND_MAPPINGS: &str = r##"
+openapi: 3.0.3
+info: {title: t, version: '1'}
+paths:
+  /schemas:
+    post:
+      operationId: updateSchema
+      tags: [Schema]
+      requestBody:
+        content:
+          application/json:
+            schema: {$ref: '#/components/schemas/Doc'}
+            example:
+              properties: {profile: {allOf: [{$ref: '#/definitions/base'}]}}
+            examples:
+              Inline:
+                value: {$ref: '#/definitions/custom'}
+              Shared: {$ref: '#/components/examples/Shared'}
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/App'}
+components:
+  examples:
+    Shared:
+      summary: a JSON Schema document
+      value: {definitions: {base: {$ref: '#/definitions/custom'}}}
+  schemas:
+    Doc:
+      type: object
+      x-note: {$ref: '#/nowhere'}
+      properties:
+        example: {$ref: '#/components/schemas/Named'}
+        default: {$ref: '#/components/schemas/Named'}
+        settings:
+          type: object
+          default: {$ref: '#/definitions/base'}
+    Named: {type: string}
+    App:
+      type: object
+      properties:
+        signOnMode: {type: string}
+      discriminator:
+        propertyName: signOnMode
+        mapping:
+          BOOKMARK: '#/components/schemas/BookmarkApp'
+          BASIC: BasicApp
+    BookmarkApp:
+      allOf:
+      - $ref: '#/components/schemas/App'
+      - type: object
+        properties:
+          url: {type: string}
+    BasicApp:
+      allOf:
+      - $ref: '#/components/schemas/App'
+      - {type: object, properties: {user: {$ref: '#/components/schemas/Named'}}}
+    Unused: {type: string}
+"##;
+
+    #[test]
+    fn data_is_not_followed_and_mappings_are() {
+        let (text, report) = add(
+            "t.yaml",
+            None,
+            "up.yaml",
+            DATA_AND_MAPPINGS,
+            &sel(&[], &["Schema"]),
+        )
+        .expect("literal `$ref`s are data, not references");
+        assert_eq!(
+            report.components,
+            [
+                "examples/Shared",
+                "schemas/App",
+                "schemas/BasicApp",
+                "schemas/BookmarkApp",
+                "schemas/Doc",
+                "schemas/Named",
+            ]
+        );
+        assert!(!text.contains("Unused"));
+        assert!(
+            text.contains("$ref: '#/definitions/base'"),
+            "data kept as it is"
+        );
+        let out = crate::generate("t.yaml", &text).expect("the result generates");
+        assert!(out.warnings.is_empty(), "{:?}", out.warnings);
     }
 }
