@@ -10,6 +10,7 @@ impl<'a> Cx<'a> {
     pub(super) fn finish(&mut self) -> Api {
         let examples = self.check_examples();
         let mut types = std::mem::take(&mut self.types);
+        self.break_alias_cycles(&mut types);
         break_cycles(&mut types);
         derive_defaults(&mut types);
         let mut operations = std::mem::take(&mut self.operations);
@@ -21,6 +22,73 @@ impl<'a> Cx<'a> {
             operations,
             examples,
         }
+    }
+}
+
+impl Cx<'_> {
+    /// An alias that contains itself through arrays or maps (`L: {type:
+    /// array, items: {$ref: L}}`) would be `type L = Vec<L>;`, which Rust
+    /// rejects. In each such cycle the first alias by name becomes
+    /// `serde_json::Value` (lossless, if untyped), with a warning. Cycles of
+    /// plain `$ref`s were already reported as errors.
+    fn break_alias_cycles(&mut self, types: &mut BTreeMap<String, TypeDef>) {
+        loop {
+            let component = strong_components(types, |def| match &def.kind {
+                TypeKind::Alias(t) => {
+                    let mut names = Vec::new();
+                    named_in(t, &mut names);
+                    names
+                }
+                _ => Vec::new(),
+            });
+            // Component → its members (sorted, as `types` is).
+            let mut members: BTreeMap<usize, Vec<&str>> = BTreeMap::new();
+            for (name, c) in &component {
+                members.entry(*c).or_default().push(name);
+            }
+            let through_container = |name: &str| {
+                types.get(name).is_some_and(|d| {
+                    matches!(&d.kind, TypeKind::Alias(TypeRef::Vec(_) | TypeRef::Map(_)))
+                })
+            };
+            let refers_to_itself = |name: &str| {
+                let mut names = Vec::new();
+                if let Some(TypeKind::Alias(t)) = types.get(name).map(|d| &d.kind) {
+                    named_in(t, &mut names);
+                }
+                names.contains(&name)
+            };
+            let broken: Vec<String> = members
+                .values()
+                .filter(|m| m.len() > 1 || refers_to_itself(m[0]))
+                .filter_map(|m| m.iter().find(|n| through_container(n)))
+                .map(|n| n.to_string())
+                .collect();
+            if broken.is_empty() {
+                return;
+            }
+            for name in broken {
+                let at = self.claimed_by.get(&name).cloned().unwrap_or_default();
+                self.diags.warning(
+                    &at,
+                    format!(
+                        "`{name}` contains itself only through arrays or maps, which a Rust type alias cannot express; represented as serde_json::Value"
+                    ),
+                );
+                if let Some(def) = types.get_mut(&name) {
+                    def.kind = TypeKind::Alias(TypeRef::Json);
+                }
+            }
+        }
+    }
+}
+
+/// Every named type inside `ty`, through arrays and maps.
+fn named_in<'t>(ty: &'t TypeRef, out: &mut Vec<&'t str>) {
+    match ty {
+        TypeRef::Named(n) => out.push(n),
+        TypeRef::Vec(t) | TypeRef::Map(t) => named_in(t, out),
+        _ => {}
     }
 }
 
@@ -55,14 +123,17 @@ fn contained(def: &TypeDef) -> Vec<&str> {
 /// are in one component. Tarjan's algorithm with an explicit stack: linear
 /// in the size of the graph, and no recursion however long a chain of
 /// types is.
-fn strong_components(types: &BTreeMap<String, TypeDef>) -> BTreeMap<&str, usize> {
+fn strong_components<'t>(
+    types: &'t BTreeMap<String, TypeDef>,
+    edges_of: impl Fn(&'t TypeDef) -> Vec<&'t str>,
+) -> BTreeMap<&'t str, usize> {
     const UNSEEN: usize = usize::MAX;
     let names: Vec<&str> = types.keys().map(String::as_str).collect();
     let position: BTreeMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (*n, i)).collect();
     let edges: Vec<Vec<usize>> = types
         .values()
         .map(|def| {
-            contained(def)
+            edges_of(def)
                 .into_iter()
                 .filter_map(|t| position.get(t).copied())
                 .collect()
@@ -137,7 +208,7 @@ impl Tarjan {
 
 /// Box every by-value edge that lies on a cycle, so every type has a size.
 fn break_cycles(types: &mut BTreeMap<String, TypeDef>) {
-    let component: BTreeMap<String, usize> = strong_components(types)
+    let component: BTreeMap<String, usize> = strong_components(types, contained)
         .into_iter()
         .map(|(n, c)| (n.to_string(), c))
         .collect();
