@@ -71,13 +71,19 @@ impl Scope {
     }
 
     /// Claim `name`, or the first free `name2`, `name3`, …; returns the name given.
+    /// A keyword's trailing `_` goes before the number is added (`Self_` →
+    /// `Self2`, not `Self_2`, which is not `UpperCamelCase`).
     pub fn claim(&mut self, name: &str) -> String {
         if self.taken.insert(name.to_string()) {
             return name.to_string();
         }
+        let base = name
+            .strip_suffix('_')
+            .filter(|b| !b.is_empty())
+            .unwrap_or(name);
         let mut n = 2usize;
         loop {
-            let candidate = format!("{name}{n}");
+            let candidate = format!("{base}{n}");
             if self.taken.insert(candidate.clone()) {
                 return candidate;
             }
@@ -160,5 +166,10 @@ mod tests {
         assert_eq!(s.claim("UserProfile"), "UserProfile3");
         assert_eq!(s.claim("UserProfile2"), "UserProfile22");
         assert!(s.contains("UserProfile3"));
+        // A keyword's `_` does not stay in front of the number.
+        assert_eq!(s.claim("Self_"), "Self_");
+        assert_eq!(s.claim("Self_"), "Self2");
+        assert_eq!(s.claim("type_"), "type_");
+        assert_eq!(s.claim("type_"), "type2");
     }
 }
