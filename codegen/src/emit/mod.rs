@@ -40,7 +40,14 @@ pub fn emit(api: &Api) -> Vec<(&'static str, TokenStream)> {
 
 /// `#[doc = " line"]` attributes, one per line (prettyplease prints `///`).
 pub(crate) fn doc_attrs(docs: &Docs) -> TokenStream {
-    let lines = docs.iter().map(|l| {
+    // One attribute per line, so prettyplease prints `///` and never a
+    // `/** */` block (which a `*/` in the text would end early); tabs as
+    // four spaces (clippy::tabs_in_doc_comments).
+    let lines = docs
+        .iter()
+        .flat_map(|l| l.split(['\n', '\r']))
+        .map(|l| l.replace('\t', "    "));
+    let lines = lines.map(|l| {
         let l = if l.is_empty() {
             String::new()
         } else {
@@ -49,6 +56,30 @@ pub(crate) fn doc_attrs(docs: &Docs) -> TokenStream {
         quote! { #[doc = #l] }
     });
     quote! { #(#lines)* }
+}
+
+/// `text` as a Markdown code span for a doc comment, whatever it holds:
+/// control characters escaped (`\n`, `\t`), and a fence longer than any
+/// run of backticks inside.
+pub(crate) fn code_span(text: &str) -> String {
+    let escaped: String = text
+        .chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_debug().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect();
+    let longest_run = escaped.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest_run + 1);
+    let pad = if escaped.starts_with('`') || escaped.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{escaped}{pad}{fence}")
 }
 
 /// Where a named type lives, seen from the emitting module.
@@ -84,6 +115,28 @@ pub(crate) fn ty(t: &TypeRef, scope: Scope) -> TokenStream {
         TypeRef::Map(inner) => {
             let inner = ty(inner, scope);
             quote!(::std::collections::BTreeMap<::std::string::String, #inner>)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::code_span;
+
+    #[test]
+    fn code_spans_hold_any_text() {
+        let table = [
+            ("ACTIVE", "`ACTIVE`"),
+            ("", "``"),
+            ("line\nbreak", "`line\\nbreak`"),
+            ("tab\tx", "`tab\\tx`"),
+            ("a`b", "``a`b``"),
+            ("`quoted`", "`` `quoted` ``"),
+            ("a``b", "```a``b```"),
+            ("*/", "`*/`"),
+        ];
+        for (text, want) in table {
+            assert_eq!(code_span(text), want, "code_span({text:?})");
         }
     }
 }

@@ -148,7 +148,7 @@ fn enum_def(docs: &TokenStream, name: &proc_macro2::Ident, e: &StringEnum) -> To
     let variants = e.variants.iter().map(|v| {
         let d = doc_attrs(&v.docs);
         let id = format_ident!("{}", v.rust_name);
-        let wire_doc = format!(" `{}`", v.wire);
+        let wire_doc = format!(" {}", super::code_span(&v.wire));
         let sep = if v.docs.is_empty() {
             quote!()
         } else {
@@ -237,7 +237,7 @@ fn union_def(docs: &TokenStream, name: &proc_macro2::Ident, u: &Union) -> TokenS
                 " Selected by {}.",
                 v.tags
                     .iter()
-                    .map(|t| format!("`{t}`"))
+                    .map(|t| super::code_span(t))
                     .collect::<Vec<_>>()
                     .join(", ")
             );
