@@ -85,7 +85,7 @@ pub fn run_generator(
     spec: &Path,
     verbose: bool,
 ) -> anyhow::Result<Option<codegen::Output>> {
-    let text = fs::read_to_string(spec).with_context(|| format!("reading {}", spec.display()))?;
+    let text = crate::fsutil::read_spec(spec)?;
     let label = label(root, spec);
     match codegen::generate(&label, &text) {
         Ok(out) => {

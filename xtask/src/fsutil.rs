@@ -111,3 +111,42 @@ fn short_diff(path: &Path, old: &str, new: &str) -> String {
         lines.join("\n")
     }
 }
+
+/// Read a spec as text. A file that is not UTF-8 is an error naming where
+/// the first bad byte is, as a line and column (YAML must be Unicode).
+pub fn read_spec(path: &Path) -> anyhow::Result<String> {
+    let bytes = fs::read(path).map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start = good.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let column = String::from_utf8_lossy(&good[line_start..]).chars().count() + 1;
+        anyhow::anyhow!(
+            "{}#: not UTF-8 text: invalid byte at line {line}, column {column}; nothing was written",
+            path.display()
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::read_spec;
+
+    #[test]
+    fn a_spec_that_is_not_utf8_is_located() {
+        let path =
+            std::env::temp_dir().join(format!("xtask-read-spec-{}.yaml", std::process::id()));
+        std::fs::write(&path, b"openapi: 3.0.3\ninfo: {title: \"t\xff\"}\n").expect("write");
+        let err = read_spec(&path).expect_err("not UTF-8").to_string();
+        std::fs::write(&path, "openapi: 3.0.3\ninfo: {title: \"ü\"}\n").expect("write");
+        let ok = read_spec(&path);
+        std::fs::remove_file(&path).ok();
+        assert!(
+            err.ends_with(
+                "#: not UTF-8 text: invalid byte at line 2, column 17; nothing was written"
+            ),
+            "{err}"
+        );
+        assert_eq!(ok.expect("UTF-8"), "openapi: 3.0.3\ninfo: {title: \"ü\"}\n");
+    }
+}

@@ -1,10 +1,8 @@
 //! `cargo xtask spec …`: editing spec/.
 
-use std::fs;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use clap::Subcommand;
 
 use crate::codegen_cmd::{default_spec, label};
@@ -47,12 +45,11 @@ pub fn run(command: SpecCommand) -> anyhow::Result<ExitCode> {
             if tag.is_empty() && operation_ids.is_empty() {
                 anyhow::bail!("name operationIds or at least one --tag");
             }
-            let upstream =
-                fs::read_to_string(&from).with_context(|| format!("reading {}", from.display()))?;
-            let target = match fs::read_to_string(&spec) {
-                Ok(t) => Some(t),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-                Err(e) => return Err(e).with_context(|| format!("reading {}", spec.display())),
+            let upstream = crate::fsutil::read_spec(&from)?;
+            let target = if spec.exists() {
+                Some(crate::fsutil::read_spec(&spec)?)
+            } else {
+                None
             };
             let selection = codegen::spec_add::Selection {
                 operation_ids,
