@@ -247,6 +247,29 @@ pub fn add(
     Ok((format!("{header}{body}"), report))
 }
 
+/// Every tag the operations of `upstream` carry, sorted and without
+/// repeats: what `--tag` accepts.
+pub fn tags(upstream_label: &str, upstream: &str) -> Result<Vec<String>, Vec<Diagnostic>> {
+    let mut diags = Diagnostics::new(upstream_label);
+    let up = parse(upstream, &mut diags)?;
+    let mut tags = BTreeSet::new();
+    let paths = up.get("paths").and_then(Value::as_mapping);
+    for item in paths.into_iter().flat_map(|p| p.values()) {
+        for m in METHODS {
+            let op_tags = item
+                .get(*m)
+                .and_then(|op| op.get("tags"))
+                .and_then(Value::as_sequence);
+            for t in op_tags.into_iter().flatten() {
+                if let Some(t) = t.as_str() {
+                    tags.insert(t.to_string());
+                }
+            }
+        }
+    }
+    Ok(tags.into_iter().collect())
+}
+
 fn parse(text: &str, diags: &mut Diagnostics) -> Result<Value, Vec<Diagnostic>> {
     serde_yaml::from_str(text).map_err(|e| {
         let at = e
@@ -711,6 +734,15 @@ components:
       - {type: object, properties: {user: {$ref: '#/components/schemas/Named'}}}
     Unused: {type: string}
 "##;
+
+    #[test]
+    fn lists_tags() {
+        assert_eq!(tags("up.yaml", UPSTREAM).expect("parses"), ["A", "B"]);
+        assert_eq!(
+            tags("up.yaml", DATA_AND_MAPPINGS).expect("parses"),
+            ["Schema"]
+        );
+    }
 
     #[test]
     fn data_is_not_followed_and_mappings_are() {

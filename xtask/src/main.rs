@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_build;
+mod check_tags;
 mod codegen_cmd;
 mod fsutil;
 mod spec_cmd;
@@ -68,6 +69,20 @@ enum Command {
         #[arg(long)]
         keep: bool,
     },
+    /// Check that every tag of an upstream spec (or each --tag) generates
+    /// on its own: `spec add --tag` into an empty spec, `codegen --out`, and
+    /// `cargo clippy --all-targets -D warnings` on the crate. Slow; not in CI.
+    CheckTags {
+        /// The upstream spec (../shared/okta/management-2026.06.3.yaml).
+        #[arg(long)]
+        from: PathBuf,
+        /// Only these tags (repeatable; default: every tag).
+        #[arg(long)]
+        tag: Vec<String>,
+        /// Keep the specs, crates, logs and target directory.
+        #[arg(long)]
+        keep: bool,
+    },
     /// Edit spec/.
     Spec {
         #[command(subcommand)]
@@ -91,6 +106,7 @@ fn main() -> ExitCode {
             runs,
         } => bench::run(&upstream, progenitor, runs),
         Command::BenchBuild { spec, keep } => bench_build::run(&spec, keep),
+        Command::CheckTags { from, tag, keep } => check_tags::run(&from, tag, keep),
     };
     match result {
         Ok(code) => code,
