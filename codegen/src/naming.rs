@@ -42,6 +42,20 @@ pub fn type_name(raw: &str) -> String {
     fix_keyword_and_digit(camel, "T")
 }
 
+/// A type name composed of parts (`{Parent}{Property}`, `{Name}Item`): the
+/// `_` a keyword part got (`Self_`) is dropped when more follows it, so the
+/// result stays `UpperCamelCase`. A trailing `_` stays: `Self_` alone is
+/// still the keyword.
+pub fn join_type_name(composed: &str) -> String {
+    let chars: Vec<char> = composed.chars().collect();
+    chars
+        .iter()
+        .enumerate()
+        .filter(|&(i, &c)| c != '_' || i + 1 == chars.len())
+        .map(|(_, &c)| c)
+        .collect()
+}
+
 /// `UpperCamelCase` for an enum variant (a leading digit gets `V`).
 pub fn variant_name(raw: &str) -> String {
     let camel = words(raw).to_upper_camel_case();
@@ -156,6 +170,14 @@ mod tests {
         for (raw, want) in table {
             assert_eq!(field_name(raw), want, "field_name({raw:?})");
         }
+    }
+
+    #[test]
+    fn composed_type_names_stay_camel_case() {
+        assert_eq!(join_type_name("Self_E"), "SelfE");
+        assert_eq!(join_type_name("Self_Variant0"), "SelfVariant0");
+        assert_eq!(join_type_name("Self_"), "Self_");
+        assert_eq!(join_type_name("UserProfile"), "UserProfile");
     }
 
     #[test]

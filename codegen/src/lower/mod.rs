@@ -16,7 +16,7 @@ use openapiv3::{OpenAPI, ReferenceOr};
 
 use crate::diag::{Diagnostic, Diagnostics, Pointer};
 use crate::ir::{Api, Example, Operation, TypeDef};
-use crate::naming::Scope;
+use crate::naming::{self, Scope};
 
 /// Lower a loaded spec. Returns the IR and all diagnostics (warnings and
 /// errors); the IR is only meaningful when no diagnostic is an error.
@@ -64,7 +64,14 @@ impl<'a> Cx<'a> {
     /// Claim a type name for the item at `pointer`, warning when it had to
     /// be renamed because another item took it first.
     fn claim_type_name(&mut self, wanted: &str, pointer: &Pointer) -> String {
-        let wanted = if wanted.is_empty() { "Unnamed" } else { wanted };
+        // A name composed from a keyword-escaped parent (`Self_` + `Item`)
+        // keeps no inner `_`: `SelfItem` is UpperCamelCase, `Self_Item` is not.
+        let composed = naming::join_type_name(wanted);
+        let wanted = if composed.is_empty() {
+            "Unnamed"
+        } else {
+            composed.as_str()
+        };
         let got = self.type_scope.claim(wanted);
         if got != wanted {
             let other = self
