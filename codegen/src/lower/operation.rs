@@ -32,6 +32,12 @@ pub enum PathPart {
 
 /// Parse `/a/{b}/c` into parts; `Err` explains a malformed template.
 pub fn parse_path(path: &str) -> Result<Vec<PathPart>, String> {
+    if let Some(at) = path.find(['?', '#']) {
+        return Err(format!(
+            "`{}` at byte {at}: a path holds no query string or fragment (declare query parameters under `parameters`)",
+            &path[at..=at]
+        ));
+    }
     let mut parts = Vec::new();
     let mut rest = path;
     while let Some(open) = rest.find('{') {
@@ -647,6 +653,8 @@ mod tests {
             ("/a/b}", Err(())),
             ("/a/{}", Err(())),
             ("/a/{{b}}", Err(())),
+            ("/a?b=1", Err(())),
+            ("/a/{b}#c", Err(())),
         ];
         for (input, want) in cases {
             let got = parse_path(input).map_err(|_| ());
