@@ -6,6 +6,7 @@ use crate::diag::{Diagnostic, Diagnostics, Pointer};
 /// used to label diagnostics.
 pub fn load(file: &str, text: &str) -> Result<openapiv3::OpenAPI, Vec<Diagnostic>> {
     let mut diags = Diagnostics::new(file);
+    let text = without_bom(text);
     let value: serde_yaml::Value = match serde_yaml::from_str(text) {
         Ok(v) => v,
         Err(e) => {
@@ -331,6 +332,13 @@ fn path_to_pointer(path: &serde_path_to_error::Path) -> Pointer {
         };
     }
     p
+}
+
+/// The text without a leading UTF-8 byte order mark, which editors on
+/// Windows write and YAML allows, but which serde_yaml reads as the start of
+/// a second document.
+pub fn without_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
 }
 
 #[cfg(test)]

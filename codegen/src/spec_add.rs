@@ -46,7 +46,10 @@ pub fn add(
     let mut tg_diags = Diagnostics::new(target_label);
     let up: Value = parse(upstream, &mut up_diags)?;
     let (header, mut doc) = match target {
-        Some(text) => (leading_comments(text), parse(text, &mut tg_diags)?),
+        Some(text) => (
+            leading_comments(crate::load::without_bom(text)),
+            parse(text, &mut tg_diags)?,
+        ),
         None => (String::new(), skeleton(&up)),
     };
     if !doc.is_mapping() {
@@ -271,7 +274,7 @@ pub fn tags(upstream_label: &str, upstream: &str) -> Result<Vec<String>, Vec<Dia
 }
 
 fn parse(text: &str, diags: &mut Diagnostics) -> Result<Value, Vec<Diagnostic>> {
-    serde_yaml::from_str(text).map_err(|e| {
+    serde_yaml::from_str(crate::load::without_bom(text)).map_err(|e| {
         let at = e
             .location()
             .map(|l| format!(" at line {}, column {}", l.line(), l.column()))
@@ -734,6 +737,21 @@ components:
       - {type: object, properties: {user: {$ref: '#/components/schemas/Named'}}}
     Unused: {type: string}
 "##;
+
+    #[test]
+    fn a_target_with_a_byte_order_mark_keeps_its_header() {
+        let target = "\u{feff}# corrections: none\nopenapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\n";
+        let (text, report) = add(
+            "t.yaml",
+            Some(target),
+            "up.yaml",
+            UPSTREAM,
+            &sel(&["getB"], &[]),
+        )
+        .expect("adds");
+        assert_eq!(report.added, ["getB"]);
+        assert!(text.starts_with("# corrections: none\n"), "{text}");
+    }
 
     #[test]
     fn lists_tags() {
