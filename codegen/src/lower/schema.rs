@@ -846,6 +846,8 @@ impl<'a> Cx<'a> {
         };
         let discriminator = schema.schema_data.discriminator.as_ref();
         let mut scope = Scope::new();
+        // Every union ends with `Unknown(serde_json::Value)`.
+        scope.claim("Unknown");
         let mut variants = Vec::new();
         for (i, member) in members.iter().enumerate() {
             let ptr = at.push(i.to_string());
