@@ -3,7 +3,7 @@
 
 mod bench;
 mod bench_build;
-mod check_tags;
+mod check_specs;
 mod codegen_cmd;
 mod fsutil;
 mod spec_cmd;
@@ -79,7 +79,21 @@ enum Command {
         /// Only these tags (repeatable; default: every tag).
         #[arg(long)]
         tag: Vec<String>,
+        /// The target directory the crates share (default: a fresh one).
+        #[arg(long)]
+        target_dir: Option<PathBuf>,
         /// Keep the specs, crates, logs and target directory.
+        #[arg(long)]
+        keep: bool,
+    },
+    /// Compile the output of every bad-spec fixture expected to generate
+    /// (`codegen --out`, then `cargo clippy --all-targets -D warnings`):
+    /// the corpus test only parses it. Run by CI.
+    CheckFixtures {
+        /// The target directory the crates share (default: a fresh one).
+        #[arg(long)]
+        target_dir: Option<PathBuf>,
+        /// Keep the crates, logs and target directory.
         #[arg(long)]
         keep: bool,
     },
@@ -106,7 +120,13 @@ fn main() -> ExitCode {
             runs,
         } => bench::run(&upstream, progenitor, runs),
         Command::BenchBuild { spec, keep } => bench_build::run(&spec, keep),
-        Command::CheckTags { from, tag, keep } => check_tags::run(&from, tag, keep),
+        Command::CheckTags {
+            from,
+            tag,
+            target_dir,
+            keep,
+        } => check_specs::tags(&from, tag, target_dir, keep),
+        Command::CheckFixtures { target_dir, keep } => check_specs::fixtures(target_dir, keep),
     };
     match result {
         Ok(code) => code,
