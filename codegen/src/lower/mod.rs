@@ -10,6 +10,8 @@ mod finish;
 mod operation;
 mod schema;
 
+pub use operation::RESERVED_METHODS;
+
 use std::collections::BTreeMap;
 
 use openapiv3::{OpenAPI, ReferenceOr};

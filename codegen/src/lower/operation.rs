@@ -14,10 +14,27 @@ use crate::ir::{
 };
 use crate::naming::{self, Scope};
 
-/// Methods the runtime's `Client` defines itself; a generated operation with
-/// one of these names is renamed.
-const RESERVED_METHODS: &[&str] = &[
-    "builder", "call", "clone", "from_env", "new", "fmt", "org_url",
+/// Methods the runtime's `Client` defines itself, at any visibility (an
+/// inherent method of the same name would not compile), and the trait
+/// methods the runtime calls on it; a generated operation with one of these
+/// names is renamed. xtask's `client_methods_are_reserved` test keeps this
+/// list in step with `runtime/client.rs`.
+pub const RESERVED_METHODS: &[&str] = &[
+    "__call",
+    "builder",
+    "call",
+    "clone",
+    "execute",
+    "fmt",
+    "from_env",
+    "from_resolved",
+    "new",
+    "org_url",
+    "run",
+    "settings",
+    "throttle_note",
+    "throttle_wait",
+    "url_for",
 ];
 
 /// Header parameters OpenAPI says to ignore (the runtime owns them).
