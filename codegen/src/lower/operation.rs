@@ -213,6 +213,12 @@ impl<'a> Cx<'a> {
                 return None;
             }
         };
+        if !op.callbacks.is_empty() {
+            self.diags.warning(
+                &ptr.push("callbacks"),
+                "callbacks are not generated: this client sends requests and serves none",
+            );
+        }
         let params = self.lower_parameters(&type_base, item, op, ptr);
         let mut path_params = Vec::new();
         let mut others = Vec::new();
