@@ -54,6 +54,7 @@ impl Pointer {
 
     /// Parse the fragment of a local `$ref` (`#/components/schemas/Foo`).
     pub fn from_ref(reference: &str) -> Self {
+        // Kept as written: a pointer in a diagnostic should match the spec text.
         Pointer(reference.to_string())
     }
 
@@ -122,6 +123,21 @@ impl Diagnostics {
         self.items.dedup();
         self.items
     }
+}
+
+/// The name of the component a local `$ref` names under
+/// `#/components/{kind}/`: the fragment is a URI fragment, so it is
+/// percent-decoded (`With%20Space`), then unescaped per RFC 6901 (`A~1B` is
+/// `A/B`). `None` when the reference is not of that form.
+pub fn component_key(reference: &str, kind: &str) -> Option<String> {
+    let token = reference
+        .strip_prefix("#/components/")?
+        .strip_prefix(kind)?
+        .strip_prefix('/')?;
+    let decoded = percent_encoding::percent_decode_str(token)
+        .decode_utf8()
+        .ok()?;
+    Some(decoded.replace("~1", "/").replace("~0", "~"))
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use crate::diag::{Diagnostic, Diagnostics, Pointer};
 pub fn load(file: &str, text: &str) -> Result<openapiv3::OpenAPI, Vec<Diagnostic>> {
     let mut diags = Diagnostics::new(file);
     let text = without_bom(text);
-    let value: serde_yaml::Value = match serde_yaml::from_str(text) {
+    let mut value: serde_yaml::Value = match serde_yaml::from_str(text) {
         Ok(v) => v,
         Err(e) => {
             let at = match e.location() {
@@ -18,6 +18,12 @@ pub fn load(file: &str, text: &str) -> Result<openapiv3::OpenAPI, Vec<Diagnostic
             return Err(diags.into_sorted());
         }
     };
+    // `<<: *anchor` merge keys (YAML 1.1, common in hand-written specs) are
+    // merged as YAML tools do, not read as a property named `<<`.
+    if let Err(e) = value.apply_merge() {
+        diags.error(&Pointer::root(), format!("YAML merge key (`<<`): {e}"));
+        return Err(diags.into_sorted());
+    }
     check_version(&value, &mut diags);
     if diags.has_errors() {
         return Err(diags.into_sorted());

@@ -274,14 +274,20 @@ pub fn tags(upstream_label: &str, upstream: &str) -> Result<Vec<String>, Vec<Dia
 }
 
 fn parse(text: &str, diags: &mut Diagnostics) -> Result<Value, Vec<Diagnostic>> {
-    serde_yaml::from_str(crate::load::without_bom(text)).map_err(|e| {
+    let mut value: Value = serde_yaml::from_str(crate::load::without_bom(text)).map_err(|e| {
         let at = e
             .location()
             .map(|l| format!(" at line {}, column {}", l.line(), l.column()))
             .unwrap_or_default();
         diags.error(&Pointer::root(), format!("YAML syntax error{at}: {e}"));
         diags.clone().into_sorted()
-    })
+    })?;
+    // As `load` does: what is copied holds no `<<` keys.
+    value.apply_merge().map_err(|e| {
+        diags.error(&Pointer::root(), format!("YAML merge key (`<<`): {e}"));
+        diags.clone().into_sorted()
+    })?;
+    Ok(value)
 }
 
 /// The comment lines (and blank lines) before the first YAML content.
@@ -415,8 +421,9 @@ fn mapping_ref(target: &str) -> String {
 
 fn split_ref(reference: &str) -> Option<(String, String)> {
     let rest = reference.strip_prefix("#/components/")?;
-    let (kind, name) = rest.split_once('/')?;
-    Some((kind.to_string(), name.replace("~1", "/").replace("~0", "~")))
+    let (kind, _) = rest.split_once('/')?;
+    let name = crate::diag::component_key(reference, kind)?;
+    Some((kind.to_string(), name))
 }
 
 /// Security schemes the operations name, with oauth2 scopes limited to the used ones.

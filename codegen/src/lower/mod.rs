@@ -96,8 +96,7 @@ impl<'a> Cx<'a> {
     /// `parameters`, …) to its key, reporting a dangling or external
     /// reference at `at`.
     fn ref_key(&mut self, reference: &str, kind: &str, at: &Pointer) -> Option<String> {
-        let prefix = format!("#/components/{kind}/");
-        let Some(key) = reference.strip_prefix(&prefix) else {
+        if !reference.starts_with(&format!("#/components/{kind}/")) {
             if !reference.starts_with('#') {
                 self.diags.error(
                     at,
@@ -110,9 +109,15 @@ impl<'a> Cx<'a> {
                 );
             }
             return None;
-        };
-        let key = key.replace("~1", "/").replace("~0", "~");
-        Some(key)
+        }
+        let key = crate::diag::component_key(reference, kind);
+        if key.is_none() {
+            self.diags.error(
+                at,
+                format!("`$ref: {reference}` has a malformed percent-encoding after `#/components/{kind}/`"),
+            );
+        }
+        key
     }
 
     fn dangling(&mut self, reference: &str, at: &Pointer) {
@@ -147,7 +152,8 @@ fn resolve_at<'s, T>(
 ) -> Option<(&'s T, Pointer)> {
     let mut current = item;
     let mut here = at.clone();
-    for _ in 0..32 {
+    // A chain of references ends within `map.len()` hops unless it is a cycle.
+    for _ in 0..=map.map_or(0, |m| m.len()) {
         match current {
             ReferenceOr::Item(t) => return Some((t, here)),
             ReferenceOr::Reference { reference } => {

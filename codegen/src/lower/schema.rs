@@ -181,14 +181,12 @@ impl<'a> Cx<'a> {
         };
         for (value, target) in &d.mapping {
             let reference = mapping_target(target);
-            let found = reference
-                .strip_prefix("#/components/schemas/")
-                .is_some_and(|name| {
-                    self.spec
-                        .components
-                        .as_ref()
-                        .is_some_and(|c| c.schemas.contains_key(name))
-                });
+            let found = crate::diag::component_key(&reference, "schemas").is_some_and(|name| {
+                self.spec
+                    .components
+                    .as_ref()
+                    .is_some_and(|c| c.schemas.contains_key(&name))
+            });
             if !found {
                 self.diags.warning(
                     &at.push("discriminator").push("mapping").push(value),
@@ -655,14 +653,14 @@ impl<'a> Cx<'a> {
     /// it does not resolve (the caller that lowers it reports that).
     pub(super) fn component_schema_by_ref(&self, reference: &str) -> Option<&'a Schema> {
         let schemas = &self.spec.components.as_ref()?.schemas;
-        let mut key = reference.strip_prefix("#/components/schemas/")?.to_string();
+        let mut key = crate::diag::component_key(reference, "schemas")?;
         // Alias chains end within `schemas.len()` hops unless they are
         // cycles, which `check_alias_cycles` reports.
         for _ in 0..=schemas.len() {
             match schemas.get(&key)? {
                 ReferenceOr::Item(s) => return Some(s),
                 ReferenceOr::Reference { reference } => {
-                    key = reference.strip_prefix("#/components/schemas/")?.to_string();
+                    key = crate::diag::component_key(reference, "schemas")?;
                 }
             }
         }
