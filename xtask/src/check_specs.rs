@@ -9,8 +9,9 @@
 //!   The corpus test only parses their output; this compiles it. Run by CI.
 //!
 //! The crate check: `codegen --spec S --out DIR`, then
-//! `cargo clippy --all-targets -- -D warnings` in DIR (which compiles the
-//! example round-trip tests too). All crates share one target directory.
+//! `cargo clippy --all-targets -- -D warnings` in DIR, then, when the spec
+//! has examples, `cargo test --lib` (their round-trip tests). All crates
+//! share one target directory.
 //! One line a spec; fails if any spec fails.
 
 use std::fs;
@@ -143,10 +144,19 @@ fn run(
             .current_dir(dir.join("crate"))
             .env("CARGO_TARGET_DIR", &target);
         steps.push(("clippy", c));
+        // Run when the spec has examples (their round-trip tests).
+        let mut c = Command::new(&cargo);
+        c.args(["test", "--quiet", "--lib"])
+            .current_dir(dir.join("crate"))
+            .env("CARGO_TARGET_DIR", &target);
+        steps.push(("test", c));
 
         let mut failure = None;
         let mut summary = String::new();
         for (step, command) in steps {
+            if step == "test" && summary.contains(" 0 example tests") {
+                continue;
+            }
             let log_file = dir.join(format!("{}.log", step.replace(' ', "-")));
             let (ok, log) = run_logged(command, &log_file)
                 .with_context(|| format!("running {step} for {}", case.label))?;
@@ -179,7 +189,7 @@ fn run(
         }
     }
     println!(
-        "{} of {} spec(s) generate a crate that passes clippy -D warnings",
+        "{} of {} spec(s) generate a crate that passes clippy -D warnings and its example tests",
         cases.len() - failed.len(),
         cases.len()
     );

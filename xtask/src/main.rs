@@ -70,8 +70,9 @@ enum Command {
         keep: bool,
     },
     /// Check that every tag of an upstream spec (or each --tag) generates
-    /// on its own: `spec add --tag` into an empty spec, `codegen --out`, and
-    /// `cargo clippy --all-targets -D warnings` on the crate. Slow; not in CI.
+    /// on its own: `spec add --tag` into an empty spec, `codegen --out`,
+    /// `cargo clippy --all-targets -D warnings` on the crate, and its example
+    /// tests. Slow; not in CI.
     CheckTags {
         /// The upstream spec (../shared/okta/management-2026.06.3.yaml).
         #[arg(long)]
@@ -87,8 +88,9 @@ enum Command {
         keep: bool,
     },
     /// Compile the output of every bad-spec fixture expected to generate
-    /// (`codegen --out`, then `cargo clippy --all-targets -D warnings`):
-    /// the corpus test only parses it. Run by CI.
+    /// (`codegen --out`, `cargo clippy --all-targets -D warnings`, and
+    /// `cargo test --lib` when it has examples): the corpus test only
+    /// parses it. Run by CI.
     CheckFixtures {
         /// The target directory the crates share (default: a fresh one).
         #[arg(long)]

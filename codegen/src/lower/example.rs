@@ -106,13 +106,18 @@ fn check(
     let fail = |want: &str| Err(format!("expected {want} {}, found {}", here(), kind(value)));
     match ty {
         TypeRef::Json => Ok(()),
-        TypeRef::String | TypeRef::Date | TypeRef::Bytes => {
+        TypeRef::String | TypeRef::Bytes => {
             if value.is_string() {
                 Ok(())
             } else {
                 fail("a string")
             }
         }
+        TypeRef::Date => match value.as_str() {
+            Some(s) if s.len() == 10 && is_calendar_date(s.as_bytes()) => Ok(()),
+            Some(_) => Err(format!("expected a date (YYYY-MM-DD) {}", here())),
+            None => fail("a date string"),
+        },
         TypeRef::DateTime => match value.as_str() {
             Some(s) if looks_like_rfc3339(s) => Ok(()),
             Some(_) => Err(format!("expected an RFC 3339 date-time {}", here())),
@@ -202,10 +207,17 @@ fn check(
                             (Some(v), _) => check(types, &f.ty, v, &sub)?,
                         }
                     }
-                    if let Additional::Map(t) = &s.additional {
-                        for (k, v) in map {
-                            if !s.fields.iter().any(|f| &f.wire_name == k) {
-                                check(types, t, v, &format!("{path}/{k}"))?;
+                    for (k, v) in map {
+                        if s.fields.iter().any(|f| &f.wire_name == k) {
+                            continue;
+                        }
+                        match &s.additional {
+                            Additional::Map(t) => check(types, t, v, &format!("{path}/{k}"))?,
+                            Additional::Forbidden => {
+                                return Err(format!(
+                                    "property `{k}` {} is not declared and `additionalProperties` is false, so it would be dropped",
+                                    here()
+                                ));
                             }
                         }
                     }
@@ -227,14 +239,45 @@ fn kind(v: &Value) -> &'static str {
     }
 }
 
-/// A structural RFC 3339 check (`YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`).
+/// `YYYY-MM-DD` at the start of `b`, naming a day that exists (chrono,
+/// which the generated code decodes dates with, refuses `2023-02-29`).
+fn is_calendar_date(b: &[u8]) -> bool {
+    let number = |r: std::ops::Range<usize>| {
+        b.get(r.clone())
+            .filter(|d| d.iter().all(u8::is_ascii_digit))
+            .map(|d| d.iter().fold(0u32, |n, c| n * 10 + u32::from(c - b'0')))
+    };
+    let (Some(year), Some(month), Some(day)) = (number(0..4), number(5..7), number(8..10)) else {
+        return false;
+    };
+    if b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
+        return false;
+    }
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&day)
+}
+
+/// An RFC 3339 check (`YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`), with a day
+/// that exists and times in range.
 fn looks_like_rfc3339(s: &str) -> bool {
     let b = s.as_bytes();
-    if b.len() < 20 {
+    if b.len() < 20 || !is_calendar_date(b) {
         return false;
     }
     let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
-    if !(digits(0..4) && b[4] == b'-' && digits(5..7) && b[7] == b'-' && digits(8..10)) {
+    let two = |i: usize| u32::from(b[i] - b'0') * 10 + u32::from(b[i + 1] - b'0');
+    if digits(11..13)
+        && digits(14..16)
+        && digits(17..19)
+        && (two(11) > 23 || two(14) > 59 || two(17) > 60)
+    {
         return false;
     }
     if !(matches!(b[10], b'T' | b't' | b' ')
@@ -266,7 +309,26 @@ fn looks_like_rfc3339(s: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::looks_like_rfc3339;
+    use super::{is_calendar_date, looks_like_rfc3339};
+
+    #[test]
+    fn calendar_dates() {
+        for ok in ["2024-02-29", "2000-02-29", "2023-12-31", "0001-01-01"] {
+            assert!(is_calendar_date(ok.as_bytes()), "{ok}");
+        }
+        for bad in [
+            "2023-02-29",
+            "1900-02-29",
+            "2023-13-01",
+            "2023-04-31",
+            "2023-00-10",
+            "not a date",
+            "2023-1-01",
+            "2023/01/01",
+        ] {
+            assert!(!is_calendar_date(bad.as_bytes()), "{bad}");
+        }
+    }
 
     #[test]
     fn rfc3339() {
@@ -282,6 +344,8 @@ mod tests {
             "2022-04-04T15:56:05",
             "yesterday",
             "2022-04-04T15:56:05.Z",
+            "2022-02-30T15:56:05Z",
+            "2022-04-04T25:56:05Z",
         ] {
             assert!(!looks_like_rfc3339(bad), "{bad}");
         }
