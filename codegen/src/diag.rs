@@ -140,6 +140,16 @@ pub fn component_key(reference: &str, kind: &str) -> Option<String> {
     Some(decoded.replace("~1", "/").replace("~0", "~"))
 }
 
+/// A discriminator mapping's target as a `$ref`: OpenAPI allows the bare
+/// schema name (`Card`) as well as the reference.
+pub fn mapping_ref(target: &str) -> String {
+    if target.contains('#') || target.contains('/') {
+        target.to_string()
+    } else {
+        format!("#/components/schemas/{target}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,24 +6,7 @@ use crate::diag::{Diagnostic, Diagnostics, Pointer};
 /// used to label diagnostics.
 pub fn load(file: &str, text: &str) -> Result<openapiv3::OpenAPI, Vec<Diagnostic>> {
     let mut diags = Diagnostics::new(file);
-    let text = without_bom(text);
-    let mut value: serde_yaml::Value = match serde_yaml::from_str(text) {
-        Ok(v) => v,
-        Err(e) => {
-            let at = match e.location() {
-                Some(loc) => format!(" at line {}, column {}", loc.line(), loc.column()),
-                None => String::new(),
-            };
-            diags.error(&Pointer::root(), format!("YAML syntax error{at}: {e}"));
-            return Err(diags.into_sorted());
-        }
-    };
-    // `<<: *anchor` merge keys (YAML 1.1, common in hand-written specs) are
-    // merged as YAML tools do, not read as a property named `<<`.
-    if let Err(e) = value.apply_merge() {
-        diags.error(&Pointer::root(), format!("YAML merge key (`<<`): {e}"));
-        return Err(diags.into_sorted());
-    }
+    let value = parse_yaml(text, &mut diags)?;
     check_version(&value, &mut diags);
     if diags.has_errors() {
         return Err(diags.into_sorted());
@@ -340,9 +323,35 @@ fn path_to_pointer(path: &serde_path_to_error::Path) -> Pointer {
     p
 }
 
-/// The text without a leading UTF-8 byte order mark, which editors on
-/// Windows write and YAML allows, but which serde_yaml reads as the start of
-/// a second document.
+/// Spec text → a YAML value, as `load` and `spec add` both read it: a
+/// leading UTF-8 byte order mark (which editors on Windows write and YAML
+/// allows, but serde_yaml reads as a second document) is skipped, and
+/// `<<: *anchor` merge keys (YAML 1.1, common in hand-written specs) are
+/// merged as YAML tools do, not read as a property named `<<`. A failure is
+/// an error in `diags`, returned with everything collected so far.
+pub fn parse_yaml(
+    text: &str,
+    diags: &mut Diagnostics,
+) -> Result<serde_yaml::Value, Vec<Diagnostic>> {
+    let mut value: serde_yaml::Value = match serde_yaml::from_str(without_bom(text)) {
+        Ok(v) => v,
+        Err(e) => {
+            let at = match e.location() {
+                Some(loc) => format!(" at line {}, column {}", loc.line(), loc.column()),
+                None => String::new(),
+            };
+            diags.error(&Pointer::root(), format!("YAML syntax error{at}: {e}"));
+            return Err(diags.clone().into_sorted());
+        }
+    };
+    if let Err(e) = value.apply_merge() {
+        diags.error(&Pointer::root(), format!("YAML merge key (`<<`): {e}"));
+        return Err(diags.clone().into_sorted());
+    }
+    Ok(value)
+}
+
+/// The text without a leading UTF-8 byte order mark.
 pub fn without_bom(text: &str) -> &str {
     text.strip_prefix('\u{feff}').unwrap_or(text)
 }

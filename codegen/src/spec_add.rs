@@ -44,11 +44,11 @@ pub fn add(
 ) -> Result<(String, AddReport), Vec<Diagnostic>> {
     let mut up_diags = Diagnostics::new(upstream_label);
     let mut tg_diags = Diagnostics::new(target_label);
-    let up: Value = parse(upstream, &mut up_diags)?;
+    let up: Value = crate::load::parse_yaml(upstream, &mut up_diags)?;
     let (header, mut doc) = match target {
         Some(text) => (
             leading_comments(crate::load::without_bom(text)),
-            parse(text, &mut tg_diags)?,
+            crate::load::parse_yaml(text, &mut tg_diags)?,
         ),
         None => (String::new(), skeleton(&up)),
     };
@@ -254,7 +254,7 @@ pub fn add(
 /// repeats: what `--tag` accepts.
 pub fn tags(upstream_label: &str, upstream: &str) -> Result<Vec<String>, Vec<Diagnostic>> {
     let mut diags = Diagnostics::new(upstream_label);
-    let up = parse(upstream, &mut diags)?;
+    let up = crate::load::parse_yaml(upstream, &mut diags)?;
     let mut tags = BTreeSet::new();
     let paths = up.get("paths").and_then(Value::as_mapping);
     for item in paths.into_iter().flat_map(|p| p.values()) {
@@ -271,23 +271,6 @@ pub fn tags(upstream_label: &str, upstream: &str) -> Result<Vec<String>, Vec<Dia
         }
     }
     Ok(tags.into_iter().collect())
-}
-
-fn parse(text: &str, diags: &mut Diagnostics) -> Result<Value, Vec<Diagnostic>> {
-    let mut value: Value = serde_yaml::from_str(crate::load::without_bom(text)).map_err(|e| {
-        let at = e
-            .location()
-            .map(|l| format!(" at line {}, column {}", l.line(), l.column()))
-            .unwrap_or_default();
-        diags.error(&Pointer::root(), format!("YAML syntax error{at}: {e}"));
-        diags.clone().into_sorted()
-    })?;
-    // As `load` does: what is copied holds no `<<` keys.
-    value.apply_merge().map_err(|e| {
-        diags.error(&Pointer::root(), format!("YAML merge key (`<<`): {e}"));
-        diags.clone().into_sorted()
-    })?;
-    Ok(value)
 }
 
 /// The comment lines (and blank lines) before the first YAML content.
@@ -390,7 +373,7 @@ fn collect_refs(v: &Value, place: Place, out: &mut Vec<String>) {
                         let targets = v.get("mapping").and_then(Value::as_mapping);
                         for target in targets.into_iter().flat_map(|m| m.values()) {
                             if let Some(t) = target.as_str() {
-                                out.push(mapping_ref(t));
+                                out.push(crate::diag::mapping_ref(t));
                             }
                         }
                         continue;
@@ -406,16 +389,6 @@ fn collect_refs(v: &Value, place: Place, out: &mut Vec<String>) {
         Value::Sequence(s) => s.iter().for_each(|v| collect_refs(v, place, out)),
         Value::Tagged(t) => collect_refs(&t.value, place, out),
         _ => {}
-    }
-}
-
-/// A discriminator mapping's target as a `$ref` (OpenAPI also allows the
-/// bare schema name).
-fn mapping_ref(target: &str) -> String {
-    if target.contains('#') || target.contains('/') {
-        target.to_string()
-    } else {
-        format!("#/components/schemas/{target}")
     }
 }
 

@@ -272,14 +272,6 @@ fn looks_like_rfc3339(s: &str) -> bool {
         return false;
     }
     let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
-    let two = |i: usize| u32::from(b[i] - b'0') * 10 + u32::from(b[i + 1] - b'0');
-    if digits(11..13)
-        && digits(14..16)
-        && digits(17..19)
-        && (two(11) > 23 || two(14) > 59 || two(17) > 60)
-    {
-        return false;
-    }
     if !(matches!(b[10], b'T' | b't' | b' ')
         && digits(11..13)
         && b[13] == b':'
@@ -287,6 +279,10 @@ fn looks_like_rfc3339(s: &str) -> bool {
         && b[16] == b':'
         && digits(17..19))
     {
+        return false;
+    }
+    let two = |i: usize| u32::from(b[i] - b'0') * 10 + u32::from(b[i + 1] - b'0');
+    if two(11) > 23 || two(14) > 59 || two(17) > 60 {
         return false;
     }
     let mut i = 19;

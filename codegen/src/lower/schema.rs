@@ -180,7 +180,7 @@ impl<'a> Cx<'a> {
             return;
         };
         for (value, target) in &d.mapping {
-            let reference = mapping_target(target);
+            let reference = crate::diag::mapping_ref(target);
             let found = crate::diag::component_key(&reference, "schemas").is_some_and(|name| {
                 self.spec
                     .components
@@ -862,7 +862,7 @@ impl<'a> Cx<'a> {
             let mut tags = Vec::new();
             if let (Some(d), ReferenceOr::Reference { reference }) = (discriminator, member) {
                 for (value, target) in &d.mapping {
-                    if mapping_target(target) == *reference {
+                    if crate::diag::mapping_ref(target) == *reference {
                         tags.push(value.clone());
                     }
                 }
@@ -902,16 +902,6 @@ impl<'a> Cx<'a> {
             }),
         );
         TypeRef::Named(name)
-    }
-}
-
-/// A discriminator mapping's target as a `$ref`: OpenAPI allows the bare
-/// schema name as well as the reference.
-fn mapping_target(target: &str) -> String {
-    if target.contains('#') || target.contains('/') {
-        target.to_string()
-    } else {
-        format!("#/components/schemas/{target}")
     }
 }
 
