@@ -53,7 +53,10 @@
 //! Features: `import` (the `import::ImportJob` workflow), `fake` (a stateful fake
 //! Okta for tests), `cli` (the `okta-identity-source` command-line tool).
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 #[cfg(feature = "import")]
+#[cfg_attr(docsrs, doc(cfg(feature = "import")))]
 pub mod import;
 pub mod runtime;
 
@@ -65,6 +68,7 @@ pub use generated::models;
 pub use runtime::{Client, ClientBuilder, Error, Result};
 
 #[cfg(feature = "fake")]
+#[cfg_attr(docsrs, doc(cfg(feature = "fake")))]
 pub mod fake;
 
 /// The command-line tool (feature `cli`); not a stable API.

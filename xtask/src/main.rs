@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_build;
+mod check_msrv;
 mod check_specs;
 mod codegen_cmd;
 mod fsutil;
@@ -99,6 +100,9 @@ enum Command {
         #[arg(long)]
         keep: bool,
     },
+    /// Check that the workspace's `rust-version` equals the newest one the
+    /// published crate's dependency tree declares. Run by CI.
+    CheckMsrv,
     /// Edit spec/.
     Spec {
         #[command(subcommand)]
@@ -129,6 +133,7 @@ fn main() -> ExitCode {
             keep,
         } => check_specs::tags(&from, tag, target_dir, keep),
         Command::CheckFixtures { target_dir, keep } => check_specs::fixtures(target_dir, keep),
+        Command::CheckMsrv => check_msrv::run(),
     };
     match result {
         Ok(code) => code,
