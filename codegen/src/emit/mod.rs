@@ -1,4 +1,4 @@
-//! Emit: [`ir::Api`] → token streams, one per generated file. Never sees
+//! Emit: [`crate::ir::Api`] → token streams, one per generated file. Never sees
 //! openapiv3 types. Generated code names everything by absolute path
 //! (`::std::option::Option`, `crate::runtime::…`), so a spec type called
 //! `Option`, `Box` or `String` cannot collide.

@@ -1,4 +1,4 @@
-//! Lower: `openapiv3::OpenAPI` → [`ir::Api`], collecting every diagnostic.
+//! Lower: `openapiv3::OpenAPI` → [`crate::ir::Api`], collecting every diagnostic.
 //!
 //! One function per spec construct lives in the submodules: `schema`
 //! (schemas and the type namespace), `operation` (paths, parameters, bodies,
