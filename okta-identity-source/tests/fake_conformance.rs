@@ -243,10 +243,10 @@ fn check_schema(doc: &Value, schema: &Value, value: &Value, at: &str, problems: 
                 problems.push(format!("{at}: expected an array, got {value}"));
                 return;
             };
-            if let Some(max) = schema["maxItems"].as_u64() {
-                if items.len() as u64 > max {
-                    problems.push(format!("{at}: more than {max} items"));
-                }
+            if let Some(max) = schema["maxItems"].as_u64()
+                && items.len() as u64 > max
+            {
+                problems.push(format!("{at}: more than {max} items"));
             }
             for (i, item) in items.iter().enumerate() {
                 check_schema(doc, &schema["items"], item, &format!("{at}[{i}]"), problems);
@@ -257,15 +257,15 @@ fn check_schema(doc: &Value, schema: &Value, value: &Value, at: &str, problems: 
                 problems.push(format!("{at}: expected a string, got {value}"));
                 return;
             };
-            if let Some(max) = schema["maxLength"].as_u64() {
-                if s.chars().count() as u64 > max {
-                    problems.push(format!("{at}: longer than {max}"));
-                }
+            if let Some(max) = schema["maxLength"].as_u64()
+                && s.chars().count() as u64 > max
+            {
+                problems.push(format!("{at}: longer than {max}"));
             }
-            if let Some(values) = schema["enum"].as_array() {
-                if !values.iter().any(|v| v == s) {
-                    problems.push(format!("{at}: {s:?} is not one of {values:?}"));
-                }
+            if let Some(values) = schema["enum"].as_array()
+                && !values.iter().any(|v| v == s)
+            {
+                problems.push(format!("{at}: {s:?} is not one of {values:?}"));
             }
             if schema["format"] == "date-time" && chrono::DateTime::parse_from_rfc3339(s).is_err() {
                 problems.push(format!("{at}: {s:?} is not a date-time"));

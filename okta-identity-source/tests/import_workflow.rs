@@ -153,10 +153,11 @@ async fn a_session_that_ends_in_error_is_reported_entity_by_entity() {
         .options(options)
         .on_progress(move |p| {
             // Make the second session's import fail.
-            if let ImportEvent::SessionFinished(s) = p.event {
-                if p.counts.sessions == 1 && s.completed() {
-                    hook.fail_next_imports(1);
-                }
+            if let ImportEvent::SessionFinished(s) = p.event
+                && p.counts.sessions == 1
+                && s.completed()
+            {
+                hook.fail_next_imports(1);
             }
         })
         .run_iter((0..500).map(user), Vec::<String>::new())

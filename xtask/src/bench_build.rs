@@ -118,6 +118,7 @@ fn measure(mut command: Command) -> anyhow::Result<(Duration, Option<u64>)> {
 }
 
 #[cfg(unix)]
+#[allow(unsafe_code)] // wait4 has no safe wrapper in std
 fn wait_with_rusage(child: std::process::Child) -> anyhow::Result<(bool, Option<u64>)> {
     let pid = child.id() as libc::pid_t;
     let mut status: libc::c_int = 0;

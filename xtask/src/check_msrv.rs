@@ -23,7 +23,13 @@ const PACKAGE: &str = "okta-identity-source";
 pub fn run() -> Result<ExitCode> {
     let root = crate::workspace_root();
     let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["metadata", "--format-version", "1", "--all-features", "--locked"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--all-features",
+            "--locked",
+        ])
         .current_dir(&root)
         .output()
         .context("running cargo metadata")?;
@@ -34,7 +40,9 @@ pub fn run() -> Result<ExitCode> {
         );
     }
     let meta: Value = serde_json::from_slice(&out.stdout).context("reading cargo metadata")?;
-    let packages = meta["packages"].as_array().context("metadata without packages")?;
+    let packages = meta["packages"]
+        .as_array()
+        .context("metadata without packages")?;
     let by_id: BTreeMap<&str, &Value> = packages
         .iter()
         .filter_map(|p| Some((p["id"].as_str()?, p)))
@@ -77,9 +85,15 @@ pub fn run() -> Result<ExitCode> {
     let mut newest: Option<(Version, String)> = None;
     for id in seen.iter().filter(|id| **id != root_id) {
         let Some(p) = by_id.get(id) else { continue };
-        let Some(rv) = p["rust_version"].as_str() else { continue };
+        let Some(rv) = p["rust_version"].as_str() else {
+            continue;
+        };
         let v = Version::parse(rv).with_context(|| format!("rust-version {rv:?} of {id}"))?;
-        let who = format!("{} {}", p["name"].as_str().unwrap_or("?"), p["version"].as_str().unwrap_or("?"));
+        let who = format!(
+            "{} {}",
+            p["name"].as_str().unwrap_or("?"),
+            p["version"].as_str().unwrap_or("?")
+        );
         if newest.as_ref().is_none_or(|(n, _)| v > *n) {
             newest = Some((v, who));
         }
@@ -96,7 +110,9 @@ pub fn run() -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if ours_v < needed {
-        eprintln!("error: {who} needs Rust {needed}: raise `rust-version` in the workspace Cargo.toml");
+        eprintln!(
+            "error: {who} needs Rust {needed}: raise `rust-version` in the workspace Cargo.toml"
+        );
     } else {
         eprintln!(
             "error: nothing in the dependency tree needs Rust {declared}: lower `rust-version` to {needed}, or say in Cargo.toml which language feature needs it"
@@ -139,7 +155,10 @@ mod tests {
 
     #[test]
     fn versions_compare_numerically() {
-        assert_eq!(Version::parse("1.85").unwrap(), Version::parse("1.85.0").unwrap());
+        assert_eq!(
+            Version::parse("1.85").unwrap(),
+            Version::parse("1.85.0").unwrap()
+        );
         assert!(Version::parse("1.9").unwrap() < Version::parse("1.10").unwrap());
         assert!(Version::parse("1.88.0").unwrap() > Version::parse("1.85").unwrap());
         assert!(Version::parse("1.x").is_err());

@@ -168,10 +168,8 @@ impl Faults {
                 }
                 _ => false,
             };
-            if fires {
-                if let Some(n) = rule.remaining.as_mut() {
-                    *n = n.saturating_sub(1);
-                }
+            if fires && let Some(n) = rule.remaining.as_mut() {
+                *n = n.saturating_sub(1);
             }
         }
         self.rules.retain(|r| r.remaining != Some(0));

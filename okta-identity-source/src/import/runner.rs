@@ -734,10 +734,10 @@ impl Runner {
             interval = (interval * 3 / 2).min(self.opts.max_poll_interval);
             wait = interval;
             // Okta's advice: do not spend the bucket's last requests on polls.
-            if polled.rate_limit.remaining.is_some_and(|r| r <= 1) {
-                if let Some(until_reset) = until_reset(&polled.rate_limit, polled.date) {
-                    wait = wait.max(until_reset);
-                }
+            if polled.rate_limit.remaining.is_some_and(|r| r <= 1)
+                && let Some(until_reset) = until_reset(&polled.rate_limit, polled.date)
+            {
+                wait = wait.max(until_reset);
             }
         }
     }
@@ -961,12 +961,11 @@ fn until_reset(rate_limit: &RateLimit, date: Option<SystemTime>) -> Option<Durat
 /// The wait before the workflow tries a request again: the rate-limit
 /// reset for a 429, exponential backoff otherwise.
 fn retry_wait(error: &Error, attempt: u32, base: Duration) -> Duration {
-    if let Error::Api(api) = error {
-        if api.status == StatusCode::TOO_MANY_REQUESTS {
-            if let Some(wait) = until_reset(&api.rate_limit, server_date(&api.headers)) {
-                return wait;
-            }
-        }
+    if let Error::Api(api) = error
+        && api.status == StatusCode::TOO_MANY_REQUESTS
+        && let Some(wait) = until_reset(&api.rate_limit, server_date(&api.headers))
+    {
+        return wait;
     }
     base.saturating_mul(2u32.saturating_pow(attempt.saturating_sub(1).min(16)))
         .min(Duration::from_secs(60))

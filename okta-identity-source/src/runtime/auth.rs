@@ -197,10 +197,10 @@ impl PrivateKeyAuth {
 
     async fn access_token(&self, http: &reqwest::Client) -> Result<SecretString> {
         let mut cache = self.cache.lock().await;
-        if let Some(cached) = cache.as_ref() {
-            if Instant::now() < cached.refresh_at {
-                return Ok(cached.token.clone());
-            }
+        if let Some(cached) = cache.as_ref()
+            && Instant::now() < cached.refresh_at
+        {
+            return Ok(cached.token.clone());
         }
         let span = tracing::debug_span!("okta.token", client_id = %self.client_id);
         let fetched = self.fetch(http).instrument(span).await?;
@@ -287,21 +287,21 @@ impl PrivateKeyAuth {
             excerpt: "<token response withheld>".into(),
             request_id: request_id_of(&headers),
         })?;
-        if let Some(kind) = parsed.token_type.as_deref() {
-            if !kind.eq_ignore_ascii_case("bearer") {
-                return Err(Error::Auth(Box::new(AuthError {
-                    status: Some(status),
-                    challenge: AuthChallenge {
-                        error: Some("unsupported_token_type".into()),
-                        error_description: Some(format!(
-                            "the token endpoint issued a {kind:?} token; only Bearer tokens are supported (disable DPoP for the service app)"
-                        )),
-                        ..AuthChallenge::default()
-                    },
-                    request_id: request_id_of(&headers),
-                    source: "token endpoint",
-                })));
-            }
+        if let Some(kind) = parsed.token_type.as_deref()
+            && !kind.eq_ignore_ascii_case("bearer")
+        {
+            return Err(Error::Auth(Box::new(AuthError {
+                status: Some(status),
+                challenge: AuthChallenge {
+                    error: Some("unsupported_token_type".into()),
+                    error_description: Some(format!(
+                        "the token endpoint issued a {kind:?} token; only Bearer tokens are supported (disable DPoP for the service app)"
+                    )),
+                    ..AuthChallenge::default()
+                },
+                request_id: request_id_of(&headers),
+                source: "token endpoint",
+            })));
         }
         let lifetime = Duration::from_secs(parsed.expires_in.unwrap_or(3600));
         let margin = self.refresh_margin.min(lifetime / 2);

@@ -337,19 +337,20 @@ impl Client {
                 )),
                 _ => None,
             };
-            if let Some(wait) = wait {
-                if retries < inner.max_retries && fits(deadline, wait) {
-                    retries += 1;
-                    retry_for = request_id;
-                    tracing::info!(
-                        status = status.as_u16(),
-                        retry = retries,
-                        wait_ms = wait.as_millis() as u64,
-                        "retryable response; waiting before retrying"
-                    );
-                    tokio::time::sleep(wait).await;
-                    continue;
-                }
+            if let Some(wait) = wait
+                && retries < inner.max_retries
+                && fits(deadline, wait)
+            {
+                retries += 1;
+                retry_for = request_id;
+                tracing::info!(
+                    status = status.as_u16(),
+                    retry = retries,
+                    wait_ms = wait.as_millis() as u64,
+                    "retryable response; waiting before retrying"
+                );
+                tokio::time::sleep(wait).await;
+                continue;
             }
             let error = error_from_response(status, headers, &body);
             tracing::debug!(error = %error, "request failed");

@@ -953,10 +953,10 @@ fn read_private_key(
         );
     }
     let mut path = PathBuf::from(v);
-    if path.is_relative() {
-        if let Some(cwd) = cwd {
-            path = cwd.join(path);
-        }
+    if path.is_relative()
+        && let Some(cwd) = cwd
+    {
+        path = cwd.join(path);
     }
     match std::fs::read_to_string(&path) {
         Ok(text) if text.contains("-----BEGIN") => Ok(SecretString::new(text)),

@@ -41,10 +41,10 @@ impl<S: Serializer> Object<S> {
     /// Writes a property that is always present (`None` of a required
     /// nullable field is written as `null`).
     pub fn required<T: Serialize + ?Sized>(&mut self, name: &str, value: &T) {
-        if let Ok(map) = &mut self.state {
-            if let Err(e) = map.serialize_entry(name, value) {
-                self.state = Err(e);
-            }
+        if let Ok(map) = &mut self.state
+            && let Err(e) = map.serialize_entry(name, value)
+        {
+            self.state = Err(e);
         }
     }
 

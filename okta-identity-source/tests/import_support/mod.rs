@@ -56,12 +56,12 @@ pub fn user(i: usize) -> UserUpsert {
         .attribute("lastName", "Lästname \"quoted\"")
         .attribute("costCenter", format!("cc-{}", i % 17))
         .attribute("employeeNumber", i.to_string());
-    if i % 7 == 0 {
+    if i.is_multiple_of(7) {
         u = u.clear("mobilePhone");
     } else {
         u = u.attribute("mobilePhone", format!("+1 555 {i:07}"));
     }
-    if i % 5 == 0 {
+    if i.is_multiple_of(5) {
         u = u.clear("nickName");
     }
     u
