@@ -50,12 +50,15 @@
 //! # }
 //! ```
 //!
-//! Features: `import` (the `import::ImportJob` workflow), `fake` (a stateful fake
+//! Features: `import` (the `import::ImportJob` workflow), `sync` (the
+//! `sync::SyncJob` engine: a roster kept equal in Okta), `fake` (a stateful fake
 //! Okta for tests), `cli` (the `okta-identity-source` command-line tool).
 
 #[cfg(feature = "import")]
 pub mod import;
 pub mod runtime;
+#[cfg(feature = "sync")]
+pub mod sync;
 
 // Generated code: owned by `cargo xtask codegen`, formatted by prettyplease.
 #[rustfmt::skip]

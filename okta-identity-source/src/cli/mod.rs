@@ -2,7 +2,11 @@
 //! binary only calls [`main`]; the input readers are public so benchmarks
 //! and tests can use them.
 
+mod fake_server;
 pub mod input;
+mod sync;
+
+pub use sync::{EXIT_REFUSED, EXIT_STATE};
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -56,6 +60,13 @@ enum Command {
     /// Inspect or cancel import sessions.
     #[command(subcommand)]
     Sessions(SessionsCommand),
+    /// Make the identity source hold exactly the users (and optionally
+    /// groups and memberships) of the files: only the difference with the
+    /// state of the last sync is sent.
+    Sync(Box<sync::SyncArgs>),
+    /// Run a fake Okta on 127.0.0.1 until interrupted (try the tool
+    /// without an org).
+    Fake(fake_server::FakeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -199,6 +210,8 @@ async fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Import(args) => import(cli.fake, args).await,
         Command::Sessions(cmd) => sessions(cli.fake, cmd).await,
+        Command::Sync(args) => sync::run(cli.fake, *args).await,
+        Command::Fake(args) => fake_server::run(args).await,
     }
 }
 
