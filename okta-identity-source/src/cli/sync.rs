@@ -9,11 +9,11 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{EXIT_ERROR, EXIT_NOT_ALL_IMPORTED, EXIT_OK, EXIT_STOPPED, EXIT_USAGE, SourceArg};
-use crate::Client;
 use crate::import::ImportOptions;
 use crate::sync::{
     RosterProblems, Safeguard, SyncError, SyncEvent, SyncJob, SyncOptions, SyncReport, input,
 };
+use crate::{Client, ClientBuilder};
 
 /// Exit code of `sync`: the safeguard refused the sync (nothing was sent).
 pub const EXIT_REFUSED: u8 = 5;
@@ -260,7 +260,8 @@ pub(super) async fn run(fake: bool, args: SyncArgs) -> Result<u8> {
     let pending = job.pending_sessions()?;
     let needs_client = !args.plan || !pending.is_empty();
     let client = if needs_client {
-        match Client::from_env() {
+        let uploads = ClientBuilder::from_env().max_retries(0).build();
+        match Client::from_env().and_then(|c| uploads.map(|u| (c, u))) {
             Ok(c) => Some(c),
             Err(e) => {
                 eprintln!(
@@ -283,41 +284,44 @@ pub(super) async fn run(fake: bool, args: SyncArgs) -> Result<u8> {
         )
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    if let Some(client) = client {
+    if let Some((client, uploads)) = client {
         let cb = bar.clone();
-        job = job.with_client(client).on_progress(move |e| match e {
-            SyncEvent::PendingSettled {
-                session_id,
-                outcome,
-            } => cb.println(format!("earlier session {session_id}: {outcome}")),
-            SyncEvent::SessionOpened {
-                session_id, reused, ..
-            } => {
-                let how = if *reused {
-                    "reusing empty session"
-                } else {
-                    "session"
-                };
-                cb.set_message(format!("{how} {session_id}: uploading"));
-            }
-            SyncEvent::Uploaded { entities, .. } => cb.inc(*entities as u64),
-            SyncEvent::Triggered { session_id } => {
-                cb.set_message(format!("session {session_id}: importing"));
-            }
-            SyncEvent::Waiting { what, wait } => {
-                cb.set_message(format!("waiting {wait:.1?} for {what}"));
-            }
-            SyncEvent::SessionFinished(s) => {
-                let status = s
-                    .status
-                    .as_ref()
-                    .map_or_else(|| "UNKNOWN".to_owned(), ToString::to_string);
-                cb.println(format!(
-                    "session {} {status}: {} entities",
-                    s.id, s.entities
-                ));
-            }
-        });
+        job = job
+            .with_client(client)
+            .with_upload_client(uploads)
+            .on_progress(move |e| match e {
+                SyncEvent::PendingSettled {
+                    session_id,
+                    outcome,
+                } => cb.suspend(|| eprintln!("earlier session {session_id}: {outcome}")),
+                SyncEvent::SessionOpened {
+                    session_id, reused, ..
+                } => {
+                    let how = if *reused {
+                        "reusing empty session"
+                    } else {
+                        "session"
+                    };
+                    cb.set_message(format!("{how} {session_id}: uploading"));
+                }
+                SyncEvent::Uploaded { entities, .. } => cb.inc(*entities as u64),
+                SyncEvent::Triggered { session_id } => {
+                    cb.set_message(format!("session {session_id}: importing"));
+                }
+                SyncEvent::Waiting { what, wait } => {
+                    cb.set_message(format!("waiting {wait:.1?} for {what}"));
+                }
+                SyncEvent::SessionFinished(s) => {
+                    let status = s
+                        .status
+                        .as_ref()
+                        .map_or_else(|| "UNKNOWN".to_owned(), ToString::to_string);
+                    cb.println(format!(
+                        "session {} {status}: {} entities",
+                        s.id, s.entities
+                    ));
+                }
+            });
     }
     if let Err(e) = job.settle(!args.plan).await {
         bar.finish_and_clear();

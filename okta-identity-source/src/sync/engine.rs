@@ -24,6 +24,24 @@ use crate::models::{
 };
 use crate::runtime::Error;
 
+/// `X-Rate-Limit-Reset − Date + 1 s` of a 429.
+fn rate_limit_wait(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let reset: u64 = headers
+        .get("x-rate-limit-reset")?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    let date = headers.get(reqwest::header::DATE)?.to_str().ok()?;
+    let now = httpdate::parse_http_date(date)
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_secs();
+    Some(Duration::from_secs(reset.saturating_sub(now) + 1))
+}
+
 /// One planned entity, as carved into a session.
 #[derive(Debug, Clone)]
 pub(crate) struct Row {
@@ -230,7 +248,8 @@ impl SyncJob {
     /// resending); returns the sessions used.
     pub(crate) async fn send_plan(&mut self) -> Result<Option<String>, SyncError> {
         let mut cursor = 0i64;
-        loop {
+        let mut restarts = 0u32;
+        'sessions: loop {
             let (rows, batches) = self.carve(cursor)?;
             let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
                 return Ok(None);
@@ -262,6 +281,24 @@ impl SyncJob {
                 if let Err(e) = self.upload(&sid, &rows[b.start..b.end], b.change).await {
                     let cause = format!("upload failed: {e}");
                     let cancelled = self.cancel(&sid).await;
+                    // Uploads are not retried within a session (an upload
+                    // whose answer was lost may have been taken: sending it
+                    // again would send its entities twice). A session with
+                    // a failed upload is cancelled and carved again.
+                    if cancelled
+                        && e.is_retryable()
+                        && restarts + 1 < self.options.import.max_attempts
+                    {
+                        restarts += 1;
+                        self.drop_pending(&sid)?;
+                        session.status = Some(Status::Closed);
+                        session.note = Some(format!(
+                            "cancelled because the {cause}; its entities go into a new session"
+                        ));
+                        self.finish(session);
+                        sleep(self.options.import.retry_interval * restarts).await;
+                        continue 'sessions;
+                    }
                     if cancelled {
                         self.drop_pending(&sid)?;
                         session.status = Some(Status::Closed);
@@ -334,6 +371,7 @@ impl SyncJob {
                 return Ok(Some(cause));
             }
             cursor = last_seq;
+            restarts = 0;
         }
     }
 
@@ -376,8 +414,36 @@ impl SyncJob {
         Ok(())
     }
 
+    /// One upload; a 429 (never processed) is sent again after the
+    /// rate-limit reset, up to `max_attempts` in all.
     async fn upload(&mut self, sid: &str, rows: &[Row], change: Change) -> Result<(), Error> {
-        let client = self.client()?.clone();
+        let mut attempt = 1;
+        loop {
+            match self.upload_once(sid, rows, change).await {
+                Err(Error::Api(api))
+                    if api.status == StatusCode::TOO_MANY_REQUESTS
+                        && attempt < self.options.import.max_attempts =>
+                {
+                    let wait = rate_limit_wait(&api.headers)
+                        .unwrap_or(self.options.import.retry_interval * attempt)
+                        .min(Duration::from_secs(300));
+                    self.emit(SyncEvent::Waiting {
+                        what: "the rate limit of the uploads",
+                        wait,
+                    });
+                    sleep(wait).await;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn upload_once(&mut self, sid: &str, rows: &[Row], change: Change) -> Result<(), Error> {
+        let client = match &self.upload_client {
+            Some(c) => c.clone(),
+            None => self.client()?.clone(),
+        };
         let isid = self.isid.clone();
         let bad = |what: &str| Error::InvalidInput {
             message: format!("a planned {what} in the state could not be read back"),

@@ -259,6 +259,7 @@ type SyncCallback = Box<dyn FnMut(&SyncEvent<'_>) + Send>;
 pub struct SyncJob {
     state: state::State,
     client: Option<Client>,
+    upload_client: Option<Client>,
     isid: String,
     options: SyncOptions,
     progress: Option<SyncCallback>,
@@ -294,6 +295,7 @@ impl SyncJob {
         Ok(SyncJob {
             state,
             client: None,
+            upload_client: None,
             isid: identity_source_id.to_owned(),
             options,
             progress: None,
@@ -310,6 +312,18 @@ impl SyncJob {
     /// The client that settles and sends.
     pub fn with_client(mut self, client: Client) -> Self {
         self.client = Some(client);
+        self
+    }
+
+    /// The client for the uploads, if not the main one: it should make no
+    /// retries of its own (`ClientBuilder::max_retries(0)`). The runtime
+    /// retries an upload whose answer was lost (uploads are idempotent),
+    /// which would send its entities twice into one session; with a client
+    /// that does not retry, the sync retries a 429 (never processed) itself
+    /// and moves the entities of any other failed upload into a new
+    /// session instead.
+    pub fn with_upload_client(mut self, client: Client) -> Self {
+        self.upload_client = Some(client);
         self
     }
 
