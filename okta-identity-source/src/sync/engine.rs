@@ -154,8 +154,9 @@ impl SyncJob {
             .state
             .conn
             .prepare(
-                "SELECT seq, change, key, member, hash, attrs, body FROM temp.plan
-                 WHERE seq > ?1 ORDER BY seq LIMIT 20000",
+                "SELECT p.seq, p.change, p.key, p.member, p.hash, b.attrs, b.body FROM temp.plan p
+                 LEFT JOIN temp.plan_body b ON b.seq = p.seq
+                 WHERE p.seq > ?1 ORDER BY p.seq LIMIT 20000",
             )
             .map_err(|e| self.db(e))?;
         let mut rows: Vec<Row> = Vec::new();

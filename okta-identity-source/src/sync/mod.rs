@@ -419,10 +419,6 @@ impl SyncJob {
             return Err(SyncError::Roster(self.problems.clone()));
         }
         let plan = plan::build(&self.state, self.groups, self.memberships)?;
-        self.state
-            .conn
-            .execute_batch("CREATE INDEX temp.plan_key ON plan(change, key, member)")
-            .map_err(|e| self.state.db_error(e))?;
         self.plan = Some(plan.clone());
         Ok(plan)
     }
@@ -557,6 +553,8 @@ impl SyncJob {
         };
         let conn = &self.state.conn;
         let sql_err = |e: rusqlite::Error| io_err(self.state.db_error(e));
+        conn.execute_batch("CREATE INDEX IF NOT EXISTS temp.plan_key ON plan(change, key, member)")
+            .map_err(sql_err)?;
         // Planned entities.
         {
             let mut stmt = conn

@@ -191,11 +191,15 @@ impl Plan {
 pub(crate) fn build(state: &State, groups: bool, memberships: bool) -> Result<Plan, StateError> {
     let conn = &state.conn;
     let db = |e| state.db_error(e);
+    // The plan itself is narrow (counting and sampling scan it); the
+    // profiles to send are in `plan_body`, read only when sending.
     conn.execute_batch(
         "DROP TABLE IF EXISTS temp.plan;
+         DROP TABLE IF EXISTS temp.plan_body;
          CREATE TEMP TABLE plan(seq INTEGER PRIMARY KEY, change INTEGER NOT NULL, key TEXT NOT NULL,
-             member TEXT NOT NULL DEFAULT '', hash BLOB, attrs TEXT, body TEXT,
-             is_new INTEGER NOT NULL DEFAULT 0, outcome TEXT, reason TEXT, session_id TEXT);",
+             member TEXT NOT NULL DEFAULT '', hash BLOB,
+             is_new INTEGER NOT NULL DEFAULT 0, outcome TEXT, reason TEXT, session_id TEXT);
+         CREATE TEMP TABLE plan_body(seq INTEGER PRIMARY KEY, attrs TEXT, body TEXT);",
     )
     .map_err(db)?;
     let tx = conn.unchecked_transaction().map_err(db)?;
@@ -266,17 +270,36 @@ pub(crate) fn build(state: &State, groups: bool, memberships: bool) -> Result<Pl
     }
     tx.commit().map_err(db)?;
 
+    // One scan for all the counts.
+    let mut counts: std::collections::BTreeMap<(i64, bool), u64> = Default::default();
+    {
+        let mut stmt = conn
+            .prepare("SELECT change, is_new, count(*) FROM temp.plan GROUP BY change, is_new")
+            .map_err(db)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, bool>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            })
+            .map_err(db)?;
+        for row in rows {
+            let (change, new, n) = row.map_err(db)?;
+            counts.insert((change, new), u64::try_from(n).unwrap_or(0));
+        }
+    }
     let kind = |upsert: Change, remove: Change, src: &str| -> Result<KindPlan, StateError> {
-        let count = |change: Change, new: Option<bool>| {
-            let filter = match new {
-                Some(true) => " AND is_new = 1",
-                Some(false) => " AND is_new = 0",
-                None => "",
-            };
-            state.count(&format!(
-                "SELECT count(*) FROM temp.plan WHERE change = {}{filter}",
-                change.code()
-            ))
+        let count = |change: Change, new: Option<bool>| -> Result<u64, StateError> {
+            let c = change.code();
+            Ok(match new {
+                Some(n) => counts.get(&(c, n)).copied().unwrap_or(0),
+                None => {
+                    counts.get(&(c, true)).copied().unwrap_or(0)
+                        + counts.get(&(c, false)).copied().unwrap_or(0)
+                }
+            })
         };
         let sample = |change: Change, new: Option<bool>| -> Result<Vec<String>, StateError> {
             let filter = match new {
@@ -366,9 +389,10 @@ fn upserts(state: &State, change: Change, src: &str, table: &str) -> Result<(), 
         ))
         .map_err(db)?;
     let mut insert = conn
-        .prepare(
-            "INSERT INTO temp.plan(change, key, hash, attrs, body, is_new) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )
+        .prepare("INSERT INTO temp.plan(change, key, hash, is_new) VALUES (?1, ?2, ?3, ?4)")
+        .map_err(db)?;
+    let mut insert_body = conn
+        .prepare("INSERT INTO temp.plan_body(seq, attrs, body) VALUES (?1, ?2, ?3)")
         .map_err(db)?;
     let mut rows = select.query([]).map_err(db)?;
     while let Some(row) = rows.next().map_err(db)? {
@@ -387,7 +411,10 @@ fn upserts(state: &State, change: Change, src: &str, table: &str) -> Result<(), 
             }
         }
         insert
-            .execute(params![change.code(), key, hash, attrs, item, is_new])
+            .execute(params![change.code(), key, hash, is_new])
+            .map_err(db)?;
+        insert_body
+            .execute(params![conn.last_insert_rowid(), attrs, item])
             .map_err(db)?;
     }
     Ok(())
