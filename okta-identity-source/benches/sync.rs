@@ -150,8 +150,7 @@ struct Figures {
 }
 
 async fn run_sync(
-    client: &Client,
-    uploads: &Client,
+    (client, uploads): (&Client, &Client),
     isid: &str,
     state: &Path,
     dir: &Path,
@@ -269,8 +268,7 @@ fn bench() -> Result<(), Box<dyn std::error::Error>> {
         let uploads = build(0)?;
         let state = dir.path().join("state.db");
         let first = run_sync(
-            &client,
-            &uploads,
+            (&client, &uploads),
             isid,
             &state,
             dir.path(),
@@ -280,8 +278,7 @@ fn bench() -> Result<(), Box<dyn std::error::Error>> {
         )
         .await?;
         let second = run_sync(
-            &client,
-            &uploads,
+            (&client, &uploads),
             isid,
             &state,
             dir.path(),
@@ -292,8 +289,7 @@ fn bench() -> Result<(), Box<dyn std::error::Error>> {
         .await?;
         let full_state = dir.path().join("full.db");
         let full = run_sync(
-            &client,
-            &uploads,
+            (&client, &uploads),
             &other_isid,
             &full_state,
             dir.path(),

@@ -40,7 +40,7 @@ fn source(version: u32) -> Source {
     let b = version == 1;
     for i in 0..330u32 {
         // Version 0: users 0..300; version 1: 15 of them left, 30 joined.
-        let present = if b { !(i % 20 == 7) } else { i < 300 };
+        let present = if b { i % 20 != 7 } else { i < 300 };
         if !present {
             continue;
         }
