@@ -771,3 +771,66 @@ async fn a_run_killed_while_okta_imports_is_settled_by_the_next_run() {
         "{t}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_lines_profiles_are_whole_profiles_custom_attributes_and_nulls_included() {
+    let dir = tempdir();
+    let fake = fake();
+    let d = dir.path();
+    write(
+        d,
+        "u.jsonl",
+        "{\"externalId\":\"a\",\"profile\":{\"userName\":\"a@x\",\"costCenter\":\"R&D\",\"nickName\":\"Al\"}}\n\
+         \n\
+         {\"externalId\":\"b\",\"profile\":{\"userName\":\"b@x\",\"mobilePhone\":null}}\n",
+    );
+    let out = sync(&fake, d, &["u.jsonl"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let users = active_users(&fake);
+    assert_eq!(
+        users["a"].get("costCenter").map(String::as_str),
+        Some("R&D")
+    );
+    // The same profile with its attributes in another order: unchanged.
+    write(
+        d,
+        "same.jsonl",
+        "{\"externalId\":\"b\",\"profile\":{\"mobilePhone\":null,\"userName\":\"b@x\"}}\n\
+         {\"externalId\":\"a\",\"profile\":{\"nickName\":\"Al\",\"costCenter\":\"R&D\",\"userName\":\"a@x\"}}\n",
+    );
+    let same = sync(&fake, d, &["same.jsonl", "--plan"]).await;
+    assert!(
+        stdout(&same).starts_with("users: +0 ~0 -0\n"),
+        "{}",
+        text(&same)
+    );
+    // A null where there was nothing is a change; so is a dropped attribute,
+    // which is sent as null so that Okta clears it.
+    write(
+        d,
+        "next.jsonl",
+        "{\"externalId\":\"a\",\"profile\":{\"userName\":\"a@x\",\"costCenter\":\"R&D\"}}\n\
+         {\"externalId\":\"b\",\"profile\":{\"userName\":\"b@x\",\"mobilePhone\":null,\"title\":null}}\n",
+    );
+    let next = sync(&fake, d, &["next.jsonl"]).await;
+    assert!(
+        stdout(&next).starts_with("users: +0 ~2 -0\n"),
+        "{}",
+        text(&next)
+    );
+    let users = active_users(&fake);
+    assert_eq!(users["a"].get("nickName"), None, "{users:?}");
+    assert_eq!(
+        users["a"].get("costCenter").map(String::as_str),
+        Some("R&D")
+    );
+    let last = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.operation_id == Some("uploadIdentitySourceDataForUpsert"))
+        .last()
+        .expect("an upsert");
+    let body: Value = serde_json::from_slice(&last.body).expect("json");
+    assert_eq!(body["profiles"][0]["profile"]["nickName"], Value::Null);
+    assert!(body["profiles"][0]["profile"].get("nickName").is_some());
+}

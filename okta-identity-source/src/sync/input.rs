@@ -4,7 +4,8 @@
 //!   attribute; an **empty cell is `null`**: the source has no value, so
 //!   Okta clears the attribute) or JSON Lines (one
 //!   `{"externalId": …, "profile": {…}}` per line; `null` clears an
-//!   attribute, an attribute left out is not managed).
+//!   attribute). Either way the profile is the whole profile: an attribute
+//!   an earlier sync sent and the source no longer has is sent as `null`.
 //! - Groups: CSV with `externalId`, `displayName` (required) and any other
 //!   profile columns (`description`, custom attributes); an empty cell is
 //!   `null`.
