@@ -63,6 +63,13 @@ enum Command {
     /// Make the identity source hold exactly the users (and optionally
     /// groups and memberships) of the files: only the difference with the
     /// state of the last sync is sent.
+    ///
+    /// Exit codes: 0 in sync (or plan printed), 1 some entities not
+    /// confirmed (sent again next run), 2 bad arguments or input (nothing
+    /// sent), 3 stopped by a request error, 4 configuration error, 5
+    /// refused by the safeguard (nothing sent), 6 unusable state file (not
+    /// a state file, locked by another running sync, newer version, other
+    /// identity source).
     Sync(Box<sync::SyncArgs>),
     /// Run a fake Okta on 127.0.0.1 until interrupted (try the tool
     /// without an org).
