@@ -153,6 +153,16 @@ struct Fake {
     dump: PathBuf,
 }
 
+impl Drop for Fake {
+    /// A failing test does not leave the fake running.
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 fn start_fake(dir: &Path) -> Fake {
     let dump = dir.join("dump.json");
     let mut child = Command::new(BIN)

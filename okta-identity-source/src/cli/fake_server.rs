@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::fake::{FakeConfig, FakeOkta, UserStatus};
 
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub(super) struct FakeArgs {
     /// The port on 127.0.0.1 (0 picks a free one).
     #[arg(long, default_value_t = 0)]
@@ -33,6 +33,19 @@ pub(super) struct FakeArgs {
     /// this JSON file.
     #[arg(long, value_name = "FILE")]
     dump: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for FakeArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FakeArgs")
+            .field("port", &self.port)
+            .field("token", &"<redacted>")
+            .field("source_id", &self.source_id)
+            .field("processing_delay_ms", &self.processing_delay_ms)
+            .field("cooldown_ms", &self.cooldown_ms)
+            .field("dump", &self.dump)
+            .finish()
+    }
 }
 
 pub(super) async fn run(args: FakeArgs) -> Result<u8> {
