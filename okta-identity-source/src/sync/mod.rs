@@ -82,8 +82,8 @@ use tokio::time::Instant;
 
 pub use plan::{Change, KindPlan, Plan, Refusal, SAMPLES, Safeguard};
 pub use roster::{
-    DESCRIPTION_MAX, DISPLAY_NAME_MAX, GROUP_ID_MAX, InputKind, RosterProblem, RosterProblems,
-    SourceGroup, SourceMembership, SourceUser,
+    DESCRIPTION_MAX, DISPLAY_NAME_MAX, GROUP_ID_MAX, InputKind, MAX_KEPT, RosterProblem,
+    RosterProblems, SourceGroup, SourceMembership, SourceUser,
 };
 pub use state::{SCHEMA_VERSION, StateError};
 
