@@ -1,7 +1,9 @@
 #![cfg(feature = "fake")]
-//! The fake records every entity uploaded twice into one session, for all
-//! six uploads (Okta: listing the same user twice in a session "can result
-//! in data inaccuracy issues"), so client tests can check they never do it.
+//! The fake records what a client should never do with the group uploads:
+//! every entity uploaded twice into one session, for all six uploads (Okta:
+//! listing the same user twice in a session "can result in data
+//! inaccuracy issues"), and membership additions applied before their
+//! group exists (uploaded before the group's upsert).
 
 mod fake_support;
 
@@ -73,4 +75,26 @@ async fn entities_sent_twice_into_one_session_are_recorded() {
     upload(&api, &next, "bulk-upsert", user("u1")).await;
     upload(&api, &next, "bulk-groups-upsert", group).await;
     assert_eq!(api.fake.duplicates(&api.isid).len(), 3);
+}
+
+#[tokio::test]
+async fn memberships_uploaded_before_their_group_are_ignored_and_recorded() {
+    let api = Api::start(quick());
+    let sid = api.create_ok().await;
+    let members =
+        json!({"memberships": [{"groupExternalId": "g1", "memberExternalIds": ["u1", "u2"]}]});
+    upload(&api, &sid, "bulk-group-memberships-upsert", members.clone()).await;
+    let group = json!({"profiles": [{"externalId": "g1", "profile": {"displayName": "G"}}]});
+    upload(&api, &sid, "bulk-groups-upsert", group).await;
+    assert_eq!(api.start_import(&sid).await.status(), 200);
+    api.wait_for(&sid, SessionStatus::Completed).await;
+    assert_eq!(api.fake.members(&api.isid, "g1"), Vec::<String>::new());
+    assert_eq!(api.fake.ignored_memberships(&api.isid), ["g1/u1", "g1/u2"]);
+    // In the right order they apply.
+    let next = api.create_ok().await;
+    upload(&api, &next, "bulk-group-memberships-upsert", members).await;
+    assert_eq!(api.start_import(&next).await.status(), 200);
+    api.wait_for(&next, SessionStatus::Completed).await;
+    assert_eq!(api.fake.members(&api.isid, "g1"), ["u1", "u2"]);
+    assert_eq!(api.fake.ignored_memberships(&api.isid).len(), 2);
 }

@@ -649,6 +649,11 @@ async fn uploads_and_sessions_follow_the_limits_and_the_order_okta_accepts() {
         ]
     );
     assert_eq!(memberships(&fake).len(), 230);
+    assert_eq!(
+        fake.ignored_memberships(fake.identity_source_id()),
+        Vec::<String>::new()
+    );
+    assert_eq!(fake.duplicates(fake.identity_source_id()), []);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -401,6 +401,12 @@ fn a_sync_killed_at_random_moments_converges_and_loses_nothing() {
         memberships, final_source.memberships,
         "memberships differ from the source"
     );
+    // Groups always went before their memberships, interrupted or not.
+    let ignored = dump["ignoredMemberships"].as_array().expect("ignored");
+    assert!(
+        ignored.is_empty(),
+        "memberships sent before their group: {ignored:?}"
+    );
     let duplicates = dump["duplicates"].as_array().expect("duplicates");
     assert!(
         duplicates.is_empty(),

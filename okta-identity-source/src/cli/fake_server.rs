@@ -130,6 +130,7 @@ fn write_dump(fake: &FakeOkta, path: &std::path::Path) -> Result<()> {
     let dump = json!({
         "identitySourceId": isid,
         "requests": fake.request_count(),
+        "ignoredMemberships": fake.ignored_memberships(isid),
         "users": users,
         "groups": groups,
         "sessions": sessions,

@@ -393,6 +393,17 @@ impl FakeOkta {
         self.shared.lock().state.duplicates(identity_source_id)
     }
 
+    /// Membership additions that processed imports ignored because their
+    /// group did not exist when they were applied (uploaded before the
+    /// group's upsert, or for a group never created), as `GROUP/MEMBER`:
+    /// a client that sends groups before memberships leaves this empty.
+    pub fn ignored_memberships(&self, identity_source_id: &str) -> Vec<String> {
+        let mut inner = self.shared.lock();
+        let now = inner.now();
+        inner.state.advance(now);
+        inner.state.ignored_memberships(identity_source_id)
+    }
+
     /// All sessions of an identity source in creation order, whatever their
     /// status.
     pub fn sessions(&self, identity_source_id: &str) -> Vec<FakeSession> {

@@ -240,6 +240,9 @@ struct Source {
     /// By `externalId`.
     groups: BTreeMap<String, Group>,
     last_trigger: Option<SystemTime>,
+    /// Membership additions a completed import ignored because their group
+    /// did not exist (yet) when they were applied.
+    ignored_memberships: Vec<String>,
 }
 
 impl Source {
@@ -325,8 +328,11 @@ impl Source {
                 Op::MembershipUpsert { group, members } => {
                     // Memberships of a group the source does not hold are
                     // ignored, as deletes of unknown users are.
-                    if let Some(group) = self.groups.get_mut(&group) {
-                        group.members.extend(members);
+                    match self.groups.get_mut(&group) {
+                        Some(g) => g.members.extend(members),
+                        None => self
+                            .ignored_memberships
+                            .extend(members.iter().map(|m| format!("{group}/{m}"))),
                     }
                 }
                 Op::MembershipDelete { group, members } => {
@@ -492,6 +498,13 @@ impl State {
             }
             None => false,
         }
+    }
+
+    pub fn ignored_memberships(&self, isid: &str) -> Vec<String> {
+        self.sources
+            .get(isid)
+            .map(|s| s.ignored_memberships.clone())
+            .unwrap_or_default()
     }
 
     pub fn duplicates(&self, isid: &str) -> Vec<(String, String)> {
