@@ -839,3 +839,114 @@ async fn json_lines_profiles_are_whole_profiles_custom_attributes_and_nulls_incl
     assert_eq!(body["profiles"][0]["profile"]["nickName"], Value::Null);
     assert!(body["profiles"][0]["profile"].get("nickName").is_some());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn okta_errors_and_lost_connections_anywhere_leave_a_state_that_converges() {
+    let dir = tempdir();
+    let fake = fake();
+    let d = dir.path();
+    let isid = fake.identity_source_id().to_owned();
+    // Two versions of the source, alternated, so every run has work.
+    let v0 = users_csv(0..120, |i| format!("d{}", i % 3));
+    let v1 = users_csv(10..130, |i| format!("d{}", i % 4));
+    write(d, "v0.csv", &v0);
+    write(d, "v1.csv", &v1);
+    let groups = "externalId,displayName\nd0,D0\nd1,D1\nd2,D2\nd3,D3\n";
+    write(d, "g.csv", groups);
+    let members = |ids: std::ops::Range<u32>, n: u32| {
+        let mut m = String::from("groupExternalId,memberExternalId\n");
+        for i in ids {
+            m.push_str(&format!("d{},u{i:03}\n", i % n));
+        }
+        m
+    };
+    write(d, "m0.csv", &members(0..120, 3));
+    write(d, "m1.csv", &members(10..130, 4));
+    let operations = [
+        "createIdentitySourceSession",
+        "listIdentitySourceSessions",
+        "getIdentitySourceSession",
+        "deleteIdentitySourceSession",
+        "uploadIdentitySourceDataForUpsert",
+        "uploadIdentitySourceDataForDelete",
+        "uploadIdentitySourceGroupsForUpsert",
+        "uploadIdentitySourceGroupMembershipsForUpsert",
+        "uploadIdentitySourceGroupMembershipsForDelete",
+        "startImportFromIdentitySource",
+    ];
+    let kinds = [
+        FaultKind::InternalServerError,
+        FaultKind::ServiceUnavailable,
+        FaultKind::DropConnection,
+        FaultKind::DropConnectionAfterProcessing,
+    ];
+    let mut rng = fastrand::Rng::with_seed(12);
+    let mut failed_runs = 0;
+    for run in 0..16 {
+        let v = run / 2 % 2;
+        let op = operations[rng.usize(..operations.len())];
+        let kind = kinds[rng.usize(..kinds.len())].clone();
+        // Several in a row, so the runtime's and the sync's retries give up.
+        fake.inject(Fault::on_operation(op, kind).after(rng.u32(0..3)).times(6));
+        if run % 5 == 4 {
+            fake.fail_next_imports(1);
+        }
+        let out = sync(
+            &fake,
+            d,
+            &[
+                &format!("v{v}.csv"),
+                "--groups",
+                "g.csv",
+                "--memberships",
+                &format!("m{v}.csv"),
+                "--max-entities-per-upload",
+                "30",
+                "--max-uploads-per-session",
+                "3",
+            ],
+        )
+        .await;
+        let code = out.status.code();
+        assert!(matches!(code, Some(0 | 1 | 3)), "run {run}: {}", text(&out));
+        failed_runs += usize::from(code != Some(0));
+        fake.clear_faults();
+        fake.fail_next_imports(0);
+    }
+    assert!(
+        failed_runs >= 4,
+        "the faults should stop some runs ({failed_runs})"
+    );
+    let args = ["v1.csv", "--groups", "g.csv", "--memberships", "m1.csv"];
+    let last = sync(&fake, d, &args).await;
+    assert_eq!(last.status.code(), Some(0), "{}", text(&last));
+    let plan = sync(&fake, d, &[&args[..], &["--plan"]].concat()).await;
+    assert!(
+        stdout(&plan).starts_with("users: +0 ~0 -0\ngroups: +0 ~0 -0\nmemberships: +0 -0\n"),
+        "{}",
+        text(&plan)
+    );
+    let expected: BTreeSet<String> = (10..130).map(|i| format!("u{i:03}")).collect();
+    assert_eq!(
+        active_users(&fake).keys().cloned().collect::<BTreeSet<_>>(),
+        expected
+    );
+    assert_eq!(
+        deactivated(&fake),
+        (0..10).map(|i| format!("u{i:03}")).collect::<BTreeSet<_>>()
+    );
+    for (id, profile) in active_users(&fake) {
+        let i: u32 = id[1..].parse().unwrap_or(0);
+        assert_eq!(
+            profile.get("department"),
+            Some(&format!("d{}", i % 4)),
+            "{id}"
+        );
+    }
+    let expected_members: BTreeSet<(String, String)> = (10..130)
+        .map(|i| (format!("d{}", i % 4), format!("u{i:03}")))
+        .collect();
+    assert_eq!(memberships(&fake), expected_members);
+    assert_eq!(fake.duplicates(&isid), []);
+    assert_eq!(fake.ignored_memberships(&isid), Vec::<String>::new());
+}
