@@ -202,23 +202,38 @@ pub(super) async fn run(fake: bool, args: SyncArgs) -> Result<u8> {
         }
     };
     // The roster, validated completely before anything is sent.
-    let loaded = (|| -> Result<(), crate::sync::RosterProblem> {
-        job.load_users(input::users(&args.users)?)
-            .map_err(|e| state_problem(&e))?;
+    // A file that cannot be opened (or has a bad header) is a usage error;
+    // a database error while loading is a state error.
+    enum LoadError {
+        File(crate::sync::RosterProblem),
+        State(SyncError),
+    }
+    let loaded = (|| -> Result<(), LoadError> {
+        let users = input::users(&args.users).map_err(LoadError::File)?;
+        job.load_users(users).map_err(LoadError::State)?;
         if let Some(path) = &args.groups {
-            job.load_groups(input::groups(path)?)
-                .map_err(|e| state_problem(&e))?;
+            let groups = input::groups(path).map_err(LoadError::File)?;
+            job.load_groups(groups).map_err(LoadError::State)?;
         }
         if let Some(path) = &args.memberships {
-            job.load_memberships(input::memberships(path)?)
-                .map_err(|e| state_problem(&e))?;
+            let memberships = input::memberships(path).map_err(LoadError::File)?;
+            job.load_memberships(memberships)
+                .map_err(LoadError::State)?;
         }
         Ok(())
     })();
-    if let Err(p) = loaded {
-        eprintln!("error: {p}");
-        eprintln!("Nothing was sent.");
-        return Ok(EXIT_USAGE);
+    match loaded {
+        Ok(()) => {}
+        Err(LoadError::File(p)) => {
+            eprintln!("error: {p}");
+            eprintln!("Nothing was sent.");
+            return Ok(EXIT_USAGE);
+        }
+        Err(LoadError::State(e)) => {
+            eprintln!("error: {e}");
+            eprintln!("Nothing was sent.");
+            return Ok(EXIT_STATE);
+        }
     }
     match job.check() {
         Ok(p) if !p.is_empty() => {
@@ -393,15 +408,6 @@ pub(super) async fn run(fake: bool, args: SyncArgs) -> Result<u8> {
     } else {
         EXIT_NOT_ALL_IMPORTED
     })
-}
-
-fn state_problem(e: &SyncError) -> crate::sync::RosterProblem {
-    crate::sync::RosterProblem {
-        input: crate::sync::InputKind::Users,
-        file: None,
-        line: None,
-        message: format!("state: {e}"),
-    }
 }
 
 fn write_report(job: &SyncJob, path: &std::path::Path, report: Option<&SyncReport>) -> Result<()> {
