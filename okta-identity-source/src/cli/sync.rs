@@ -377,6 +377,9 @@ pub(super) async fn run(fake: bool, args: SyncArgs) -> Result<u8> {
         }
         return Ok(EXIT_OK);
     }
+    if plan.is_empty() {
+        println!("Nothing to send: Okta holds the source.");
+    }
     bar.set_length(plan.entities());
     bar.enable_steady_tick(Duration::from_millis(120));
     let result = job.apply().await;

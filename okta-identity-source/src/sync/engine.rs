@@ -246,7 +246,7 @@ impl SyncJob {
 
     /// Sends the plan, session after session. Stops at the first session
     /// that does not complete (its entities stay pending or are marked for
-    /// resending); returns the sessions used.
+    /// resending); returns why it stopped, if it did.
     pub(crate) async fn send_plan(&mut self) -> Result<Option<String>, SyncError> {
         let mut cursor = 0i64;
         let mut restarts = 0u32;
