@@ -72,6 +72,7 @@
 mod engine;
 pub mod input;
 mod plan;
+mod push;
 mod roster;
 mod state;
 
@@ -81,6 +82,7 @@ use std::path::Path;
 use tokio::time::Instant;
 
 pub use plan::{Change, KindPlan, Plan, Refusal, SAMPLES, Safeguard};
+pub use push::DirectoryImport;
 pub use roster::{
     DESCRIPTION_MAX, DISPLAY_NAME_MAX, GROUP_ID_MAX, InputKind, MAX_KEPT, RosterProblem,
     RosterProblems, SourceGroup, SourceMembership, SourceUser,
@@ -287,10 +289,18 @@ impl SyncJob {
     pub fn open(
         path: &Path,
         identity_source_id: &str,
+        options: SyncOptions,
+    ) -> Result<SyncJob, SyncError> {
+        let state = state::State::open(path, identity_source_id)?;
+        Self::with_state(state, identity_source_id, options)
+    }
+
+    fn with_state(
+        state: state::State,
+        identity_source_id: &str,
         mut options: SyncOptions,
     ) -> Result<SyncJob, SyncError> {
         options.import.reject_empty_profiles = true;
-        let state = state::State::open(path, identity_source_id)?;
         roster::create_tables(&state)?;
         Ok(SyncJob {
             state,

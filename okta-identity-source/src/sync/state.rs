@@ -226,6 +226,24 @@ impl State {
         })
     }
 
+    /// A state in memory (no file): for pushing explicit changes.
+    pub(crate) fn memory(identity_source_id: &str) -> Result<State, StateError> {
+        let path = PathBuf::from(":memory:");
+        let db = |source| StateError::Database {
+            path: path.clone(),
+            source,
+        };
+        let conn = Connection::open_in_memory().map_err(db)?;
+        conn.execute_batch(SCHEMA).map_err(db)?;
+        conn.execute(
+            "INSERT INTO meta(key, value) VALUES ('identity_source_id', ?1)",
+            [identity_source_id],
+        )
+        .map_err(db)?;
+        conn.pragma_update(None, "temp_store", "FILE").map_err(db)?;
+        Ok(State { conn, path })
+    }
+
     pub(crate) fn meta(&self, key: &str) -> Result<Option<String>, StateError> {
         self.conn
             .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
