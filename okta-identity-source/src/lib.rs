@@ -50,7 +50,8 @@
 //! # }
 //! ```
 //!
-//! Features: `import` (the `import::ImportJob` workflow), `fake` (a stateful fake
+//! Features: `import` (the `import::ImportJob` workflow), `sync` (the
+//! `sync::SyncJob` engine: a roster kept equal in Okta), `fake` (a stateful fake
 //! Okta for tests), `cli` (the `okta-identity-source` command-line tool).
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -59,6 +60,8 @@
 #[cfg_attr(docsrs, doc(cfg(feature = "import")))]
 pub mod import;
 pub mod runtime;
+#[cfg(feature = "sync")]
+pub mod sync;
 
 // Generated code: owned by `cargo xtask codegen`, formatted by prettyplease.
 #[rustfmt::skip]

@@ -2,7 +2,11 @@
 //! binary only calls `cli::main`; the input readers are public so benchmarks
 //! and tests can use them.
 
+mod fake_server;
 pub mod input;
+mod sync;
+
+pub use sync::{EXIT_REFUSED, EXIT_STATE};
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -56,6 +60,20 @@ enum Command {
     /// Inspect or cancel import sessions.
     #[command(subcommand)]
     Sessions(SessionsCommand),
+    /// Make the identity source hold exactly the users (and optionally
+    /// groups and memberships) of the files: only the difference with the
+    /// state of the last sync is sent.
+    ///
+    /// Exit codes: 0 in sync (or plan printed), 1 some entities not
+    /// confirmed (sent again next run), 2 bad arguments or input (nothing
+    /// sent), 3 stopped by a request error, 4 configuration error, 5
+    /// refused by the safeguard (nothing sent), 6 unusable state file (not
+    /// a state file, locked by another running sync, newer version, other
+    /// identity source).
+    Sync(Box<sync::SyncArgs>),
+    /// Run a fake Okta on 127.0.0.1 until interrupted (try the tool
+    /// without an org).
+    Fake(fake_server::FakeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -199,6 +217,8 @@ async fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Import(args) => import(cli.fake, args).await,
         Command::Sessions(cmd) => sessions(cli.fake, cmd).await,
+        Command::Sync(args) => sync::run(cli.fake, *args).await,
+        Command::Fake(args) => fake_server::run(args).await,
     }
 }
 

@@ -159,9 +159,15 @@ impl FakeOkta {
     /// Fails if called outside a tokio runtime or if the socket cannot be
     /// bound.
     pub fn start(config: FakeConfig) -> io::Result<FakeOkta> {
+        Self::start_on(config, 0)
+    }
+
+    /// Like [`start`](Self::start), on `127.0.0.1:port` (0 picks a free
+    /// port; [`addr`](Self::addr) tells which).
+    pub fn start_on(config: FakeConfig, port: u16) -> io::Result<FakeOkta> {
         let runtime = tokio::runtime::Handle::try_current()
             .map_err(|e| io::Error::other(format!("FakeOkta::start needs a tokio runtime: {e}")))?;
-        let std_listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        let std_listener = std::net::TcpListener::bind(("127.0.0.1", port))?;
         std_listener.set_nonblocking(true)?;
         let addr = std_listener.local_addr()?;
         let listener = {
@@ -377,6 +383,25 @@ impl FakeOkta {
             .lock()
             .state
             .put_group(identity_source_id, group)
+    }
+
+    /// Entities uploaded more than once into the same session (Okta warns
+    /// that this "can result in data inaccuracy issues"), as
+    /// `(session id, entity)` with the entity written `user:ID`,
+    /// `group:ID` or `membership:GROUP/MEMBER`, in upload order.
+    pub fn duplicates(&self, identity_source_id: &str) -> Vec<(String, String)> {
+        self.shared.lock().state.duplicates(identity_source_id)
+    }
+
+    /// Membership additions that processed imports ignored because their
+    /// group did not exist when they were applied (uploaded before the
+    /// group's upsert, or for a group never created), as `GROUP/MEMBER`:
+    /// a client that sends groups before memberships leaves this empty.
+    pub fn ignored_memberships(&self, identity_source_id: &str) -> Vec<String> {
+        let mut inner = self.shared.lock();
+        let now = inner.now();
+        inner.state.advance(now);
+        inner.state.ignored_memberships(identity_source_id)
     }
 
     /// All sessions of an identity source in creation order, whatever their

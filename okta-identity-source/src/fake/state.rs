@@ -155,6 +155,25 @@ enum Op {
 }
 
 impl Op {
+    /// The entities it names, as `user:ID`, `group:ID` or
+    /// `membership:GROUP/MEMBER`.
+    fn keys(&self) -> Vec<String> {
+        match self {
+            Op::Upsert { external_id, .. } | Op::Delete { external_id } => {
+                vec![format!("user:{external_id}")]
+            }
+            Op::GroupUpsert { external_id, .. } | Op::GroupDelete { external_id } => {
+                vec![format!("group:{external_id}")]
+            }
+            Op::MembershipUpsert { group, members } | Op::MembershipDelete { group, members } => {
+                members
+                    .iter()
+                    .map(|m| format!("membership:{group}/{m}"))
+                    .collect()
+            }
+        }
+    }
+
     /// A user entity (what the 10,000-users-per-session limit counts).
     fn is_user(&self) -> bool {
         matches!(self, Op::Upsert { .. } | Op::Delete { .. })
@@ -174,6 +193,10 @@ struct Session {
     ops: Vec<Op>,
     completes_at: Option<SystemTime>,
     outcome: ImportOutcome,
+    /// The entities uploaded so far while loading (emptied on trigger).
+    seen: HashSet<String>,
+    /// Entities uploaded twice into this session.
+    duplicates: Vec<String>,
 }
 
 impl Session {
@@ -217,6 +240,9 @@ struct Source {
     /// By `externalId`.
     groups: BTreeMap<String, Group>,
     last_trigger: Option<SystemTime>,
+    /// Membership additions a completed import ignored because their group
+    /// did not exist (yet) when they were applied.
+    ignored_memberships: Vec<String>,
 }
 
 impl Source {
@@ -234,6 +260,7 @@ impl Source {
             if now >= deadline {
                 s.set_status(SessionStatus::Expired, deadline);
                 s.ops = Vec::new();
+                s.seen = HashSet::new();
             }
         }
         loop {
@@ -301,8 +328,11 @@ impl Source {
                 Op::MembershipUpsert { group, members } => {
                     // Memberships of a group the source does not hold are
                     // ignored, as deletes of unknown users are.
-                    if let Some(group) = self.groups.get_mut(&group) {
-                        group.members.extend(members);
+                    match self.groups.get_mut(&group) {
+                        Some(g) => g.members.extend(members),
+                        None => self
+                            .ignored_memberships
+                            .extend(members.iter().map(|m| format!("{group}/{m}"))),
                     }
                 }
                 Op::MembershipDelete { group, members } => {
@@ -470,6 +500,30 @@ impl State {
         }
     }
 
+    pub fn ignored_memberships(&self, isid: &str) -> Vec<String> {
+        self.sources
+            .get(isid)
+            .map(|s| s.ignored_memberships.clone())
+            .unwrap_or_default()
+    }
+
+    pub fn duplicates(&self, isid: &str) -> Vec<(String, String)> {
+        self.sources
+            .get(isid)
+            .map(|s| {
+                s.sessions
+                    .iter()
+                    .flat_map(|session| {
+                        session
+                            .duplicates
+                            .iter()
+                            .map(|d| (session.id.clone(), d.clone()))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     pub fn sessions(&self, isid: &str) -> Vec<FakeSession> {
         self.sources
             .get(isid)
@@ -516,6 +570,8 @@ impl State {
             ops: Vec::new(),
             completes_at: None,
             outcome: ImportOutcome::Complete,
+            seen: HashSet::new(),
+            duplicates: Vec::new(),
         };
         let body = json_bytes(&session.wire());
         source.sessions.push(session);
@@ -564,6 +620,7 @@ impl State {
         }
         session.set_status(SessionStatus::Closed, now);
         session.ops = Vec::new();
+        session.seen = HashSet::new();
         Ok(Reply::NoContent)
     }
 
@@ -597,6 +654,7 @@ impl State {
             ));
         }
         session.set_status(SessionStatus::Triggered, now);
+        session.seen = HashSet::new();
         session.completes_at = Some(queue_end + delay);
         session.outcome = outcome;
         let body = json_bytes(&session.wire());
@@ -666,6 +724,11 @@ impl State {
         let session = &mut source.sessions[index];
         session.uploads += 1;
         session.entities += user_entities;
+        for key in ops.iter().flat_map(Op::keys) {
+            if !session.seen.insert(key.clone()) {
+                session.duplicates.push(key);
+            }
+        }
         session.ops.extend(ops);
         if effective && session.status == SessionStatus::Created {
             session.set_status(SessionStatus::InProgress, now);

@@ -67,7 +67,7 @@
 //! # }
 //! ```
 
-mod entity;
+pub(crate) mod entity;
 mod options;
 mod report;
 mod runner;
