@@ -558,15 +558,15 @@ impl SyncJob {
     /// Creates a session, or takes over an empty leftover one.
     async fn open_session(&mut self) -> Result<(String, bool), SyncError> {
         let o = self.options.import.clone();
-        if let Some(t) = self.last_trigger {
-            if t.elapsed() < o.expected_cooldown {
-                let wait = o.expected_cooldown - t.elapsed();
-                self.emit(SyncEvent::Waiting {
-                    what: "the cool-down after the last import",
-                    wait,
-                });
-                sleep(wait).await;
-            }
+        if let Some(t) = self.last_trigger
+            && t.elapsed() < o.expected_cooldown
+        {
+            let wait = o.expected_cooldown - t.elapsed();
+            self.emit(SyncEvent::Waiting {
+                what: "the cool-down after the last import",
+                wait,
+            });
+            sleep(wait).await;
         }
         let client = self.client().map_err(|_| SyncError::NoClient)?.clone();
         let mut refused_since: Option<Instant> = None;

@@ -320,15 +320,15 @@ where
                 }
                 Some(_) => {}
             }
-            if let crate::runtime::Nullable::Value(d) = &profile.description {
-                if d.chars().count() > DESCRIPTION_MAX {
-                    problems.push(problem(
-                        InputKind::Groups,
-                        at,
-                        format!("description has more than {DESCRIPTION_MAX} characters"),
-                    ));
-                    continue;
-                }
+            if let crate::runtime::Nullable::Value(d) = &profile.description
+                && d.chars().count() > DESCRIPTION_MAX
+            {
+                problems.push(problem(
+                    InputKind::Groups,
+                    at,
+                    format!("description has more than {DESCRIPTION_MAX} characters"),
+                ));
+                continue;
             }
             if let Some((name, _)) = profile
                 .additional_properties
