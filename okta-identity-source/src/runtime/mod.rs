@@ -52,7 +52,8 @@ pub(crate) mod jwt;
 pub(crate) mod keys;
 mod nullable;
 mod paginate;
-mod retry;
+pub(crate) mod retry;
+pub mod sanitize;
 mod secret;
 pub mod ser;
 #[doc(hidden)]
@@ -62,6 +63,7 @@ mod tls;
 pub use call::{Binary, Call, Decode, Empty, Json, Method, Operation, Response, Text};
 pub use client::Client;
 pub use config::{AuthorizationMode, ClientBuilder, ClientSettings, ConfigSources, Proxy};
+pub(crate) use error::human_duration;
 pub use error::{
     ApiError, AuthChallenge, AuthError, Error, OktaErrorBody, OktaErrorCause, RateLimit, Result,
 };
