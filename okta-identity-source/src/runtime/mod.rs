@@ -63,6 +63,7 @@ mod tls;
 pub use call::{Binary, Call, Decode, Empty, Json, Method, Operation, Response, Text};
 pub use client::Client;
 pub use config::{AuthorizationMode, ClientBuilder, ClientSettings, ConfigSources, Proxy};
+#[allow(unused_imports)]
 pub(crate) use error::human_duration;
 pub use error::{
     ApiError, AuthChallenge, AuthError, Error, OktaErrorBody, OktaErrorCause, RateLimit, Result,
