@@ -109,8 +109,9 @@ impl AuthorizationMode {
     }
 }
 
-/// An HTTP proxy.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// An HTTP proxy. Credentials may also be given inside `host`
+/// (`http://user:password@proxy.local:3128`); `Debug` never shows them.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Proxy {
     /// Host name, or a URL such as `http://proxy.local:3128`.
     pub host: String,
@@ -122,8 +123,19 @@ pub struct Proxy {
     pub password: Option<SecretString>,
 }
 
+impl fmt::Debug for Proxy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Proxy")
+            .field("host", &redact_userinfo(&self.host))
+            .field("port", &self.port)
+            .field("username", &self.username)
+            .field("password", &self.password)
+            .finish()
+    }
+}
+
 /// One layer of settings; `None` means "not set here".
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 struct Settings {
     org_url: Option<String>,
     token: Option<SecretString>,
@@ -142,6 +154,33 @@ struct Settings {
     proxy_username: Option<String>,
     proxy_password: Option<SecretString>,
     disable_https_check: Option<bool>,
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("org_url", &self.org_url)
+            .field("token", &self.token)
+            .field("authorization_mode", &self.authorization_mode)
+            .field("client_id", &self.client_id)
+            .field("scopes", &self.scopes)
+            .field("private_key", &self.private_key)
+            .field("private_key_id", &self.private_key_id)
+            .field("max_retries", &self.max_retries)
+            .field("max_backoff", &self.max_backoff)
+            .field("rate_limit_prevent", &self.rate_limit_prevent)
+            .field("request_timeout", &self.request_timeout)
+            .field("connection_timeout", &self.connection_timeout)
+            .field(
+                "proxy_host",
+                &self.proxy_host.as_deref().map(redact_userinfo),
+            )
+            .field("proxy_port", &self.proxy_port)
+            .field("proxy_username", &self.proxy_username)
+            .field("proxy_password", &self.proxy_password)
+            .field("disable_https_check", &self.disable_https_check)
+            .finish()
+    }
 }
 
 impl Settings {
