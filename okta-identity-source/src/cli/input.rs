@@ -82,7 +82,7 @@ impl Format {
                 path: path.to_owned(),
                 line: None,
                 column: None,
-                message: if is_stdin(path) {
+                message: if is_stdin(path) || path.as_os_str() == STDIN_LABEL {
                     "standard input has no extension: give --format csv or --format jsonl".into()
                 } else {
                     "unknown format: use a .csv or .jsonl file (or give --format)".into()
@@ -100,6 +100,9 @@ fn io_error(path: &Path, e: io::Error) -> InputError {
         message: e.to_string(),
     }
 }
+
+/// The name of standard input in messages.
+const STDIN_LABEL: &str = "<stdin>";
 
 /// Whether `path` names standard input (`-`).
 pub fn is_stdin(path: &Path) -> bool {
@@ -119,7 +122,7 @@ impl InputFile {
     /// an unnamed temporary file first, so it is read from its source once.
     pub fn open(path: &Path) -> Result<Self, InputError> {
         let label = if is_stdin(path) {
-            PathBuf::from("<stdin>")
+            PathBuf::from(STDIN_LABEL)
         } else {
             path.to_owned()
         };
