@@ -153,6 +153,16 @@ async fn a_leavers_file_saved_by_notepad_deactivates_its_first_leaver() {
         "{stdout}"
     );
     assert!(!stdout.contains("deactivations imported"), "{stdout}");
+    let rate = rows
+        .iter()
+        .find(|(l, _)| l == "rate")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    let digits = rate.strip_suffix(" users/s").unwrap_or("x");
+    assert!(
+        !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()),
+        "rate {rate:?}"
+    );
     let report = read_report(&dir.path().join("r.json"));
     assert!(report.is_consistent(), "{:?}", report.summary);
     assert_eq!(report.summary.deactivated_sent, 2);
@@ -626,4 +636,67 @@ async fn a_huge_record_or_an_invisible_character_is_refused_with_its_line() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("ids.txt, line 2: externalId `\\u{feff}x2` contains the invisible character U+FEFF (a byte order mark)"), "{stderr}");
     assert!(stderr.contains("ids.txt, line 3"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_rate_limit_wait_is_announced_and_bounded() {
+    use okta_identity_source::fake::{Fault, FaultKind};
+    let fake = fake();
+    let isid = fake.identity_source_id().to_owned();
+    let dir = tempdir();
+    write(dir.path(), "u.csv", "externalId,userName\ne1,a@x\n");
+    let env = env_for(fake.base_url(), fake.api_token());
+    fake.inject(Fault::on_operation(
+        "createIdentitySourceSession",
+        FaultKind::TooManyRequests {
+            reset_after: Duration::from_secs(6),
+        },
+    ));
+    let out = run(
+        dir.path(),
+        &["import", "--source-id", &isid, "u.csv", "-q"],
+        &env,
+    )
+    .await;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("for the rate limit to reset"), "{stderr}");
+    assert!(stderr.contains("(until "), "{stderr}");
+
+    fake.inject(
+        Fault::on_operation(
+            "createIdentitySourceSession",
+            FaultKind::TooManyRequests {
+                reset_after: Duration::from_secs(600),
+            },
+        )
+        .always(),
+    );
+    let started = std::time::Instant::now();
+    let out = run(
+        dir.path(),
+        &[
+            "import",
+            "--source-id",
+            &isid,
+            "u.csv",
+            "-q",
+            "--max-rate-limit-wait",
+            "30s",
+        ],
+        &env,
+    )
+    .await;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        stderr.contains("later than the longest wait allowed (30 s)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("the rate limit resets at"), "{stderr}");
 }

@@ -353,9 +353,21 @@ fn connect(fake: bool, source: &SourceArg) -> Result<Target> {
     let Some(source_id) = source.source_id.clone() else {
         bail!("--source-id (or OKTA_IDENTITY_SOURCE_ID) is required without --fake");
     };
-    let client = Client::from_env().context(
-        "loading the Okta configuration (OKTA_CLIENT_ORGURL, OKTA_CLIENT_TOKEN, okta.yaml)",
-    )?;
+    let context =
+        "loading the Okta configuration (OKTA_CLIENT_ORGURL, OKTA_CLIENT_TOKEN, okta.yaml)";
+    let configured = Client::from_env().context(context)?;
+    // The runtime waits without a word; the workflow says what it waits
+    // for and until when. So the runtime's own waits stay short (at most
+    // the configured cap), and longer rate-limit waits are the workflow's.
+    let silent_cap = configured.settings().max_backoff.min(ANNOUNCED_WAIT);
+    let client = if silent_cap < configured.settings().max_backoff {
+        ClientBuilder::from_env()
+            .max_backoff(silent_cap)
+            .build()
+            .context(context)?
+    } else {
+        configured
+    };
     Ok(Target {
         client,
         source_id: source_id.trim().to_owned(),

@@ -429,10 +429,10 @@ impl std::error::Error for ImportError {
 ///                "reason": "…", "sessionId": "aps…", "position": 2}]}
 /// ```
 ///
-/// `read` = `imported` + `deactivated_sent` + `not_imported` + `unknown`
-/// + `without_effect`; `not_read` counts what the input held beyond
-/// what was read (a job that stopped early). Users imported in a
-/// `COMPLETED` session are confirmed and not listed; everything else is.
+/// `read` = `imported` + `deactivated_sent` + `not_imported` + `unknown` +
+/// `without_effect`; `not_read` counts what the input held beyond what was
+/// read (a job that stopped early). Users imported in a `COMPLETED`
+/// session are confirmed and not listed; everything else is.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct JobReport {

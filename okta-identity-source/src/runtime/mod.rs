@@ -36,6 +36,8 @@
 //! - `call`: [`Operation`], [`Call`], the decoders and [`Response`].
 //! - `encode`: rendering of path, query and header parameters.
 //! - `error`: [`Error`] and the Okta error body.
+//! - `sanitize`: escaping and bounding text that came from a server or a
+//!   file before it is printed.
 //! - `paginate`: [`paginate`], a stream following `Link: <…>; rel="next"`.
 //! - `nullable`: [`Nullable`], the tri-state field of upserts.
 //! - `de`, `ser`: the one `Deserialize` and `Serialize` path every

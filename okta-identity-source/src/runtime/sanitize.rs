@@ -28,15 +28,13 @@ pub fn is_unsafe_char(c: char) -> bool {
 /// kept (the cut is said: `… (1234 more characters)`).
 pub fn escape_text(text: &str, max_chars: usize) -> String {
     let mut out = String::with_capacity(text.len().min(max_chars * 2));
-    let mut kept = 0usize;
     let mut chars = text.chars();
-    for c in chars.by_ref() {
+    for (kept, c) in chars.by_ref().enumerate() {
         if kept == max_chars {
             let rest = 1 + chars.count();
             let _ = write!(out, "… ({rest} more characters)");
             return out;
         }
-        kept += 1;
         if is_unsafe_char(c) {
             match c {
                 '\n' => out.push_str("\\n"),
