@@ -90,13 +90,12 @@ async fn a_trigger_failing_at_a_session_boundary_loses_nobody() {
 #[tokio::test]
 async fn a_stalled_upload_costs_one_deadline_and_the_cancel_one_more_at_most() {
     let fake = start(quick_fake());
-    fake.inject(
-        Fault::on_operation(
-            "uploadIdentitySourceDataForUpsert",
-            FaultKind::Delay(Duration::from_secs(30)),
-        )
-        .always(),
-    );
+    for op in [
+        "uploadIdentitySourceDataForUpsert",
+        "deleteIdentitySourceSession",
+    ] {
+        fake.inject(Fault::on_operation(op, FaultKind::Delay(Duration::from_secs(30))).always());
+    }
     let c = Client::builder()
         .org_url(fake.base_url())
         .api_token(fake.api_token())
@@ -113,9 +112,10 @@ async fn a_stalled_upload_costs_one_deadline_and_the_cancel_one_more_at_most() {
         .err()
         .unwrap_or_else(|| panic!("a stalled upload succeeded"));
     let took = started.elapsed();
-    // One deadline for the upload (not one per attempt: quick_options has
-    // six), the cancel is fast here.
-    assert!(took < Duration::from_millis(2_500), "took {took:?}");
+    // One deadline for the upload and one for the cancel that follows (not
+    // one per attempt: quick_options allows six attempts of each).
+    assert!(took >= Duration::from_secs(2), "took {took:?}");
+    assert!(took < Duration::from_millis(3_500), "took {took:?}");
     assert!(
         matches!(err.kind(), ImportErrorKind::Api { source, .. } if matches!(source, okta_identity_source::Error::Timeout { .. })),
         "{err}"
@@ -262,4 +262,26 @@ async fn an_unknown_session_status_is_polled_for_a_bounded_time() {
     let reason = file.entities[0].reason.clone().unwrap_or_default();
     assert!(reason.contains("PAUSED"), "{reason}");
     assert!(!report.all_imported());
+}
+
+#[tokio::test]
+async fn an_external_id_may_come_again_in_a_later_session() {
+    let fake = start(quick_fake());
+    let mut opts = quick_options();
+    opts.max_users_per_session = 2;
+    let users = vec![user(1), user(2), user(1), user(1)];
+    let report = ImportJob::new(client(&fake), fake.identity_source_id())
+        .options(opts)
+        .run_iter(users, Vec::<String>::new())
+        .await
+        .unwrap_or_else(|e| panic!("import: {e}"));
+    let rejected: Vec<u64> = report
+        .not_imported
+        .iter()
+        .filter(|n| n.reason == NotImportedReason::Rejected(RejectReason::DuplicateExternalId))
+        .map(|n| n.index)
+        .collect();
+    assert_eq!(rejected, vec![3], "{:?}", report.not_imported);
+    assert_eq!(report.counts.upserted, 3);
+    assert_eq!(report.sessions.len(), 2);
 }

@@ -249,16 +249,6 @@ impl Runner {
                 self.reject(EntityKind::Upsert, index, id, reason);
                 continue;
             }
-            let id = item.external_id.clone().unwrap_or_default();
-            if !self.ids.insert((EntityKind::Upsert, id.clone())) {
-                self.reject(
-                    EntityKind::Upsert,
-                    index,
-                    id,
-                    RejectReason::DuplicateExternalId,
-                );
-                continue;
-            }
             self.add(Item::Upsert(item), index, size).await?;
         }
         let mut deactivations = pin!(deactivations);
@@ -275,16 +265,6 @@ impl Runner {
             if let Err(reason) = self.opts.check_size(self.delete_envelope + size) {
                 let id = item.external_id.unwrap_or_default();
                 self.reject(EntityKind::Deactivate, index, id, reason);
-                continue;
-            }
-            let id = item.external_id.clone().unwrap_or_default();
-            if !self.ids.insert((EntityKind::Deactivate, id.clone())) {
-                self.reject(
-                    EntityKind::Deactivate,
-                    index,
-                    id,
-                    RejectReason::DuplicateExternalId,
-                );
                 continue;
             }
             self.add(Item::Delete(item), index, size).await?;
@@ -329,6 +309,13 @@ impl Runner {
                 external_id: external_id.unwrap_or_default(),
             });
             return Err(stop);
+        }
+        // Checked after the room was made: a full session that was just
+        // finished no longer counts.
+        let id = external_id.unwrap_or_default();
+        if !self.ids.insert((kind, id.clone())) {
+            self.reject(kind, index, id, RejectReason::DuplicateExternalId);
+            return Ok(());
         }
         let b = &mut self.batch;
         if b.is_empty() {
