@@ -161,9 +161,11 @@ pub(crate) struct Runner {
     /// Entities read but neither uploaded nor pending in the batch when the
     /// job stopped (the one whose arrival made the batch flush).
     unsent: Vec<Member>,
-    /// `externalId`s (with their kind) of the open session and the batch:
-    /// Okta documents inaccurate data for an `externalId` given twice.
-    ids: HashSet<(EntityKind, String)>,
+    /// Digests of the `externalId`s (with their kind) of the open session
+    /// and the batch: Okta documents inaccurate data for an `externalId`
+    /// given twice. 128-bit digests keep the set small (10,000 per session
+    /// at most); a collision is beyond reach.
+    ids: HashSet<u128>,
 }
 
 /// Calls the progress callback; a macro so that the event may borrow the
@@ -313,7 +315,7 @@ impl Runner {
         // Checked after the room was made: a full session that was just
         // finished no longer counts.
         let id = external_id.unwrap_or_default();
-        if !self.ids.insert((kind, id.clone())) {
+        if !self.ids.insert(id_digest(kind, &id)) {
             self.reject(kind, index, id, RejectReason::DuplicateExternalId);
             return Ok(());
         }
@@ -698,7 +700,7 @@ impl Runner {
             return Ok(());
         };
         // From here on, what the batch holds goes to the next session.
-        let pending: HashSet<(EntityKind, String)> = self.batch_ids().collect();
+        let pending: HashSet<u128> = self.batch_ids().collect();
         let finished_ids = std::mem::replace(&mut self.ids, pending);
         let status = match self.trigger(&session.id).await {
             Ok(status) => status,
@@ -896,17 +898,17 @@ impl Runner {
     }
 
     /// The kinds and `externalId`s of the batch.
-    fn batch_ids(&self) -> impl Iterator<Item = (EntityKind, String)> + '_ {
+    fn batch_ids(&self) -> impl Iterator<Item = u128> + '_ {
         let upserts = self.batch.upserts.iter().map(|i| {
-            (
+            id_digest(
                 EntityKind::Upsert,
-                i.external_id.clone().unwrap_or_default(),
+                i.external_id.as_deref().unwrap_or_default(),
             )
         });
         let deletes = self.batch.deletes.iter().map(|i| {
-            (
+            id_digest(
                 EntityKind::Deactivate,
-                i.external_id.clone().unwrap_or_default(),
+                i.external_id.as_deref().unwrap_or_default(),
             )
         });
         upserts.chain(deletes)
@@ -1130,6 +1132,20 @@ impl Runner {
             });
         }
     }
+}
+
+/// A 128-bit digest of an entity's kind and `externalId` (two SipHash
+/// passes with different prefixes).
+fn id_digest(kind: EntityKind, id: &str) -> u128 {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let half = |salt: u8| {
+        let mut h = DefaultHasher::new();
+        salt.hash(&mut h);
+        kind.hash(&mut h);
+        id.hash(&mut h);
+        h.finish()
+    };
+    (u128::from(half(0)) << 64) | u128::from(half(1))
 }
 
 struct Polled {
