@@ -508,6 +508,19 @@ async fn a_closed_or_full_standard_output_is_an_exit_code_not_a_panic() {
             "{stderr}"
         );
     }
+    // Help to a full device is an error too, not a silent 0.
+    if let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") {
+        let mut cmd = command(dir.path(), &["--help"], &[]);
+        cmd.stdout(Stdio::from(full));
+        let out = run_cmd(cmd).await;
+        assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    }
+    let help = run(dir.path(), &["--help"], &[]).await;
+    assert_eq!(help.status.code(), Some(0));
+    assert!(text(&help.stdout).contains("Exit codes"));
+    let usage = run(dir.path(), &["import", "--bogus"], &[]).await;
+    assert_eq!(usage.status.code(), Some(2));
+    assert!(text(&usage.stderr).contains("--bogus"));
     // A pipe whose reader is gone.
     let mut child = command(dir.path(), &["--fake", "import", "u.csv", "-q"], &[])
         .stdout(Stdio::piped())

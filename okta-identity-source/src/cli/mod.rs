@@ -257,7 +257,22 @@ fn init_logging() {
 
 /// Runs the tool with the process arguments.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version go to standard output (0), usage errors to
+            // standard error (2); a failed write is said, never a panic.
+            let text = e.render().to_string();
+            let code = if e.use_stderr() {
+                let _ = io::stderr().lock().write_all(text.as_bytes());
+                EXIT_USAGE
+            } else {
+                out(&text);
+                EXIT_OK
+            };
+            return finish(code);
+        }
+    };
     init_logging();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -276,6 +291,11 @@ pub fn main() -> ExitCode {
             EXIT_ERROR
         }
     };
+    finish(code)
+}
+
+/// The exit code, after a failed write to standard output was said.
+fn finish(code: u8) -> ExitCode {
     let failed = STDOUT_ERROR
         .lock()
         .unwrap_or_else(|p| p.into_inner())
