@@ -642,7 +642,14 @@ async fn import(fake: bool, args: ImportArgs) -> Result<u8> {
             }
         }
     }
-    print_summary(&report, &file_report, &users, &deactivations, elapsed);
+    print_summary(
+        &report,
+        &file_report,
+        &users,
+        &deactivations,
+        elapsed,
+        args.report.is_none(),
+    );
     if let Some(fake) = &target.fake {
         let held = fake.users(fake.identity_source_id());
         let active = held
@@ -734,6 +741,7 @@ fn print_summary(
     users: &input::Checked,
     deactivations: &input::Checked,
     elapsed: Duration,
+    suggest_report: bool,
 ) {
     let c = &report.counts;
     let by = |kind: ReportEntityKind, outcome: ReportOutcome| {
@@ -882,7 +890,7 @@ fn print_summary(
     if groups.len() > GROUPS_SHOWN {
         errln!("… and {} more reasons", groups.len() - GROUPS_SHOWN);
     }
-    if !groups.is_empty() {
+    if !groups.is_empty() && suggest_report {
         errln!("--report FILE.json lists every entity that was not confirmed, with its reason.");
     }
 }
