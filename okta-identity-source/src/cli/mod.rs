@@ -1,5 +1,5 @@
 //! The command-line tool `okta-identity-source` (feature `cli`). The
-//! binary only calls [`main`]; the input readers are public so benchmarks
+//! binary only calls [`main`](crate::cli::main); the input readers are public so benchmarks
 //! and tests can use them.
 
 pub mod input;
