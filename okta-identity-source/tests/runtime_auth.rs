@@ -363,10 +363,7 @@ async fn unusable_private_keys_are_reported_at_build() {
             "not a usable",
         ),
         ("{\"kty\":\"RSA\"}", "JWK"),
-        (
-            "/does/not/exist.pem",
-            "neither PEM text nor a readable file",
-        ),
+        ("/does/not/exist.pem", "nor the path of a readable file"),
     ] {
         let err = Client::builder()
             .org_url("https://dev-1.okta.com")

@@ -80,9 +80,10 @@ async fn logs_debug_and_errors_of_a_full_run_contain_no_secret() {
     let mut outputs = Vec::new();
 
     // SSWS: 429 then 200, then a 404
+    // The 429 asks for 1 s; a reset later than max_backoff is not waited for.
     let ssws = server
         .builder()
-        .max_backoff(Duration::from_millis(20))
+        .max_backoff(Duration::from_millis(1500))
         .build()
         .unwrap();
     outputs.push(format!(

@@ -153,6 +153,10 @@ pub enum RejectReason {
     },
     /// The profile has no attribute.
     EmptyProfile,
+    /// An entity of the same kind with this `externalId` is already in the
+    /// session (Okta documents inaccurate data for an `externalId` given
+    /// twice in one import); the later one is not sent.
+    DuplicateExternalId,
     /// The entity alone serializes to more than an upload may carry.
     TooLarge {
         /// Its serialized size in bytes, plus the envelope of an upload.
@@ -180,6 +184,9 @@ impl fmt::Display for RejectReason {
                 write!(f, "profile attribute `{name}` is given twice")
             }
             RejectReason::EmptyProfile => f.write_str("profile has no attribute"),
+            RejectReason::DuplicateExternalId => f.write_str(
+                "the same externalId is already in this import session; the later one is not sent",
+            ),
             RejectReason::TooLarge { bytes, max } => write!(
                 f,
                 "the user alone makes an upload of {bytes} bytes; at most {max} are allowed"

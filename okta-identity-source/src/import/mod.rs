@@ -79,8 +79,9 @@ use futures_util::stream::{self, Stream};
 pub use entity::{EntityKind, RejectReason, UserUpsert};
 pub use options::{ImportOptions, LeftoverPolicy};
 pub use report::{
-    ImportCounts, ImportError, ImportErrorKind, ImportEvent, ImportReport, NotImported,
-    NotImportedReason, Progress, SessionReport, Step,
+    ImportCounts, ImportError, ImportErrorKind, ImportEvent, ImportReport, JobReport, NotImported,
+    NotImportedReason, Progress, ReportEntity, ReportEntityKind, ReportOutcome, ReportSession,
+    ReportSummary, SessionReport, Step,
 };
 
 use crate::Client;

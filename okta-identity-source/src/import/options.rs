@@ -77,9 +77,20 @@ pub struct ImportOptions {
     /// Longest the job polls one session before it reports the outcome of
     /// its entities as unknown and moves on. Default 2 h.
     pub max_poll_duration: Duration,
+    /// Longest the job keeps polling a session whose status this version
+    /// does not know (a status Okta added later) before it reports the
+    /// outcome of its entities as unknown. Default 2 min.
+    pub max_unknown_status_wait: Duration,
+    /// Longest the job waits for a rate limit to reset (after a 429, or
+    /// before a poll when the bucket is empty). A 429 whose reset is
+    /// further away stops the job with an error that says when the limit
+    /// resets. Default 5 min.
+    pub max_rate_limit_wait: Duration,
     /// Attempts of one request by the workflow when the runtime returns a
     /// retryable error (429, 503, 504, transport) after its own retries.
-    /// Default 4.
+    /// All attempts of one step share one deadline, the client's request
+    /// timeout (waits for a rate-limit reset aside), so a stalled server
+    /// costs one timeout, not one per attempt. Default 4.
     pub max_attempts: u32,
     /// First wait between such attempts (doubling); a 429 waits for the
     /// rate-limit reset instead. Default 1 s.
@@ -102,6 +113,8 @@ impl Default for ImportOptions {
             poll_interval: Duration::from_secs(2),
             max_poll_interval: Duration::from_secs(30),
             max_poll_duration: Duration::from_secs(2 * 60 * 60),
+            max_unknown_status_wait: Duration::from_secs(120),
+            max_rate_limit_wait: Duration::from_secs(300),
             max_attempts: 4,
             retry_interval: Duration::from_secs(1),
         }

@@ -95,6 +95,13 @@ pub enum NotImportedReason {
         /// Why.
         cause: String,
     },
+    /// A deactivation in a session that ended `COMPLETED`. Okta ignores
+    /// an `externalId` it does not hold without a word, so whether it
+    /// deactivated anyone is not known from its answers. Not a failure.
+    DeactivationSent {
+        /// The session.
+        session_id: String,
+    },
     /// A deactivation Okta ignored: the session it was in held nothing
     /// effective (no user it names exists), so the session stayed `CREATED`
     /// and was cancelled. Not a failure.
@@ -107,7 +114,23 @@ pub enum NotImportedReason {
 impl NotImportedReason {
     /// Whether this is a failure (everything except [`WithoutEffect`](Self::WithoutEffect)).
     pub fn is_failure(&self) -> bool {
-        !matches!(self, NotImportedReason::WithoutEffect { .. })
+        !matches!(
+            self,
+            NotImportedReason::WithoutEffect { .. } | NotImportedReason::DeactivationSent { .. }
+        )
+    }
+
+    /// The session the entity was in, when it reached one.
+    pub fn session_id(&self) -> Option<&str> {
+        match self {
+            NotImportedReason::Rejected(_) => None,
+            NotImportedReason::UploadFailed { session_id, .. } => session_id.as_deref(),
+            NotImportedReason::SessionCancelled { session_id, .. }
+            | NotImportedReason::SessionEnded { session_id, .. }
+            | NotImportedReason::OutcomeUnknown { session_id, .. }
+            | NotImportedReason::DeactivationSent { session_id }
+            | NotImportedReason::WithoutEffect { session_id } => Some(session_id),
+        }
     }
 }
 
@@ -132,6 +155,10 @@ impl fmt::Display for NotImportedReason {
             NotImportedReason::OutcomeUnknown { session_id, cause } => {
                 write!(f, "outcome of session {session_id} unknown: {cause}")
             }
+            NotImportedReason::DeactivationSent { session_id } => write!(
+                f,
+                "sent in session {session_id}, which completed; Okta does not say whether a user had this externalId"
+            ),
             NotImportedReason::WithoutEffect { session_id } => write!(
                 f,
                 "no user with this externalId exists; Okta ignored it (session {session_id})"
@@ -168,14 +195,15 @@ pub struct ImportReport {
 }
 
 impl ImportReport {
-    /// Whether every entity read was imported (deactivations Okta ignored
-    /// as without effect count as imported).
+    /// Whether every entity read was imported (deactivations sent in a
+    /// completed session, and those Okta ignored as without effect, count
+    /// as imported).
     pub fn all_imported(&self) -> bool {
         self.not_imported.iter().all(|n| !n.reason.is_failure())
     }
 
     /// The entities that failed (everything in `not_imported` except
-    /// deactivations without effect).
+    /// deactivations sent or without effect).
     pub fn failures(&self) -> impl Iterator<Item = &NotImported> {
         self.not_imported.iter().filter(|n| n.reason.is_failure())
     }
@@ -314,9 +342,27 @@ pub enum ImportErrorKind {
         /// Its status.
         status: IdentitySourceSessionStatus,
     },
+    /// A 429 whose rate limit resets later than
+    /// [`max_rate_limit_wait`](super::ImportOptions::max_rate_limit_wait).
+    #[error("{step} failed: the rate limit resets in {}, later than the longest wait allowed ({}): {source}", human(*wait), human(*max))]
+    RateLimit {
+        /// The step that was refused.
+        step: Step,
+        /// How long until the reset.
+        wait: Duration,
+        /// The longest wait allowed.
+        max: Duration,
+        /// The 429.
+        #[source]
+        source: crate::Error,
+    },
     /// The input stream returned an error.
     #[error("input failed: {0}")]
     Input(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+fn human(d: Duration) -> String {
+    crate::runtime::human_duration(d)
 }
 
 /// A job that stopped early, with the report of what it did until then.
@@ -359,7 +405,7 @@ impl fmt::Display for ImportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "import stopped: {} (after reading {} users and {} deactivations)",
+            "import stopped: {} ({} users and {} deactivations were read; each one read and not imported is in the report)",
             self.kind, self.report.counts.upserts_read, self.report.counts.deactivations_read
         )
     }
@@ -368,5 +414,231 @@ impl fmt::Display for ImportError {
 impl std::error::Error for ImportError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         Some(&self.kind)
+    }
+}
+
+// ------------------------------------------------------------ report file
+
+/// The JSON report a command writes with `--report FILE.json`: a summary
+/// and every entity whose outcome is not confirmed by Okta's answers.
+///
+/// ```json
+/// {"summary": {"read": 3, "imported": 1, "deactivated_sent": 1, "not_imported": 1,
+///              "unknown": 0, "without_effect": 0, "not_read": 2},
+///  "entities": [{"kind": "user", "externalId": "e2", "outcome": "not_imported",
+///                "reason": "…", "sessionId": "aps…", "position": 2}]}
+/// ```
+///
+/// `read` = `imported` + `deactivated_sent` + `not_imported` + `unknown` +
+/// `without_effect`; `not_read` counts what the input held beyond what was
+/// read (a job that stopped early). Users imported in a `COMPLETED`
+/// session are confirmed and not listed; everything else is.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct JobReport {
+    /// The totals.
+    pub summary: ReportSummary,
+    /// Every entity not confirmed, in the order the job settled them,
+    /// then the ones not read.
+    pub entities: Vec<ReportEntity>,
+    /// The sessions used, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sessions: Vec<ReportSession>,
+    /// Why the job stopped early, if it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<String>,
+}
+
+/// The totals of a [`JobReport`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct ReportSummary {
+    /// Entities read from the inputs.
+    pub read: u64,
+    /// Entities Okta's answers show imported (users in `COMPLETED` sessions).
+    pub imported: u64,
+    /// Deactivations sent in a `COMPLETED` session; Okta does not say
+    /// whether the `externalId` named a user.
+    #[serde(default)]
+    pub deactivated_sent: u64,
+    /// Entities certainly not imported (rejected, upload failed, session
+    /// cancelled or ended `ERROR`/`EXPIRED`/`CLOSED`).
+    pub not_imported: u64,
+    /// Entities whose outcome the job could not learn.
+    #[serde(default)]
+    pub unknown: u64,
+    /// Deactivations Okta ignored (the session held nothing it could
+    /// import, so no `externalId` named a user).
+    #[serde(default)]
+    pub without_effect: u64,
+    /// Entities of the inputs that were never read (the job stopped).
+    pub not_read: u64,
+}
+
+/// The kind of a [`ReportEntity`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ReportEntityKind {
+    /// A user to create or update.
+    User,
+    /// A group.
+    Group,
+    /// A group membership.
+    Membership,
+    /// A user to deactivate.
+    Deactivation,
+}
+
+/// What became of a [`ReportEntity`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ReportOutcome {
+    /// Confirmed imported.
+    Imported,
+    /// A deactivation sent in a completed session, effect unknown.
+    DeactivatedSent,
+    /// Certainly not imported.
+    NotImported,
+    /// Outcome unknown.
+    Unknown,
+    /// A deactivation Okta ignored.
+    WithoutEffect,
+    /// In the input, never read.
+    NotRead,
+}
+
+impl ReportOutcome {
+    /// The outcome of an entity with this reason.
+    pub fn of(reason: &NotImportedReason) -> Self {
+        match reason {
+            NotImportedReason::OutcomeUnknown { .. } => ReportOutcome::Unknown,
+            NotImportedReason::DeactivationSent { .. } => ReportOutcome::DeactivatedSent,
+            NotImportedReason::WithoutEffect { .. } => ReportOutcome::WithoutEffect,
+            _ => ReportOutcome::NotImported,
+        }
+    }
+}
+
+/// One entity of a [`JobReport`].
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct ReportEntity {
+    /// User, deactivation, group or membership.
+    pub kind: ReportEntityKind,
+    /// Its `externalId`, as given.
+    #[serde(rename = "externalId")]
+    pub external_id: String,
+    /// What became of it.
+    pub outcome: ReportOutcome,
+    /// Why, in one line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The session it was in.
+    #[serde(rename = "sessionId", default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// Its position in its input, from 1 (each input counted separately).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<u64>,
+}
+
+impl ReportEntity {
+    /// An entity with `outcome`.
+    pub fn new(
+        kind: ReportEntityKind,
+        external_id: impl Into<String>,
+        outcome: ReportOutcome,
+    ) -> Self {
+        ReportEntity {
+            kind,
+            external_id: external_id.into(),
+            outcome,
+            reason: None,
+            session_id: None,
+            position: None,
+        }
+    }
+}
+
+/// One session of a [`JobReport`].
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct ReportSession {
+    /// The session id.
+    pub id: String,
+    /// Its final status, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// Why it ended as it did, when that needs saying.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl JobReport {
+    /// The report of an import: every entity in
+    /// [`ImportReport::not_imported`], with the counts. Add what was not
+    /// read with [`JobReport::not_read`].
+    pub fn from_import(report: &ImportReport, stopped: Option<String>) -> Self {
+        let mut out = JobReport {
+            stopped,
+            ..JobReport::default()
+        };
+        let c = &report.counts;
+        out.summary.read = c.upserts_read + c.deactivations_read;
+        out.summary.imported = c.upserted;
+        for n in &report.not_imported {
+            let outcome = ReportOutcome::of(&n.reason);
+            match outcome {
+                ReportOutcome::Unknown => out.summary.unknown += 1,
+                ReportOutcome::DeactivatedSent => out.summary.deactivated_sent += 1,
+                ReportOutcome::WithoutEffect => out.summary.without_effect += 1,
+                _ => out.summary.not_imported += 1,
+            }
+            out.entities.push(ReportEntity {
+                kind: match n.kind {
+                    EntityKind::Upsert => ReportEntityKind::User,
+                    EntityKind::Deactivate => ReportEntityKind::Deactivation,
+                },
+                external_id: n.external_id.clone(),
+                outcome,
+                reason: Some(n.reason.to_string()),
+                session_id: n.reason.session_id().map(str::to_owned),
+                position: Some(n.index + 1),
+            });
+        }
+        out.sessions = report
+            .sessions
+            .iter()
+            .map(|s| ReportSession {
+                id: s.id.clone(),
+                status: s.status.as_ref().map(ToString::to_string),
+                note: s.note.clone(),
+            })
+            .collect();
+        out
+    }
+
+    /// Records an entity of the input that was never read.
+    pub fn not_read(
+        &mut self,
+        kind: ReportEntityKind,
+        external_id: impl Into<String>,
+        position: u64,
+    ) {
+        self.summary.not_read += 1;
+        let mut e = ReportEntity::new(kind, external_id, ReportOutcome::NotRead);
+        e.reason = Some(self.stopped.as_ref().map_or_else(
+            || "not read".to_owned(),
+            |s| format!("not read: the job stopped ({s})"),
+        ));
+        e.position = Some(position);
+        self.entities.push(e);
+    }
+
+    /// Whether the counts add up: `read` = the sum of the outcomes.
+    pub fn is_consistent(&self) -> bool {
+        let s = &self.summary;
+        s.read == s.imported + s.deactivated_sent + s.not_imported + s.unknown + s.without_effect
     }
 }

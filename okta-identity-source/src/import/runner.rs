@@ -1,7 +1,8 @@
 //! The state machine behind [`ImportJob`](super::ImportJob).
 
+use std::collections::HashSet;
 use std::pin::pin;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use futures_util::{Stream, StreamExt};
 use reqwest::StatusCode;
@@ -15,13 +16,13 @@ use super::report::{
     ImportError, ImportErrorKind, ImportEvent, ImportReport, NotImported, NotImportedReason,
     Progress, SessionReport, Step,
 };
-use super::{ImportOptions, LeftoverPolicy, ProgressCallback};
+use super::{ImportOptions, LeftoverPolicy, ProgressCallback, RejectReason};
 use crate::Client;
 use crate::models::{
     BulkUpsertRequestBodyProfilesItem, IdentitySourceSessionStatus as Status,
     IdentitySourceUserProfileForDelete,
 };
-use crate::runtime::{Call, Decode, Error, RateLimit, Response};
+use crate::runtime::{Call, Decode, Error, RateLimit, Response, retry};
 
 type Stop = ImportErrorKind;
 
@@ -104,6 +105,48 @@ enum Outcome {
     Unknown(String),
 }
 
+/// The time budget of one step (a request and the workflow's retries of
+/// it): the client's request timeout, so that a stalled server costs one
+/// deadline, not one per attempt. Waits for a rate-limit reset are bounded
+/// separately (by [`ImportOptions::max_rate_limit_wait`]) and not counted.
+struct StepClock {
+    started: Instant,
+    budget: Option<Duration>,
+    excluded: Duration,
+}
+
+impl StepClock {
+    fn new(budget: Option<Duration>) -> Self {
+        StepClock {
+            started: Instant::now(),
+            budget,
+            excluded: Duration::ZERO,
+        }
+    }
+
+    fn spent(&self) -> Duration {
+        self.started.elapsed().saturating_sub(self.excluded)
+    }
+
+    /// What is left of the budget (`None`: unbounded).
+    fn left(&self) -> Option<Duration> {
+        self.budget.map(|b| b.saturating_sub(self.spent()))
+    }
+
+    /// Bounds a call by what is left.
+    fn bound<D: Decode>(&self, call: Call<D>) -> Call<D> {
+        match self.left() {
+            Some(left) => call.timeout(left.max(Duration::from_millis(1))),
+            None => call,
+        }
+    }
+
+    /// Whether a backoff of `wait` still leaves time for another attempt.
+    fn allows(&self, wait: Duration) -> bool {
+        self.left().is_none_or(|left| left > wait)
+    }
+}
+
 pub(crate) struct Runner {
     client: Client,
     isid: String,
@@ -115,6 +158,14 @@ pub(crate) struct Runner {
     last_trigger: Option<Instant>,
     upsert_envelope: usize,
     delete_envelope: usize,
+    /// Entities read but neither uploaded nor pending in the batch when the
+    /// job stopped (the one whose arrival made the batch flush).
+    unsent: Vec<Member>,
+    /// Digests of the `externalId`s (with their kind) of the open session
+    /// and the batch: Okta documents inaccurate data for an `externalId`
+    /// given twice. 128-bit digests keep the set small (10,000 per session
+    /// at most); a collision is beyond reach.
+    ids: HashSet<u128>,
 }
 
 /// Calls the progress callback; a macro so that the event may borrow the
@@ -154,6 +205,8 @@ impl Runner {
             last_trigger: None,
             upsert_envelope: upsert_envelope(),
             delete_envelope: delete_envelope(),
+            unsent: Vec::new(),
+            ids: HashSet::new(),
         }
     }
 
@@ -246,20 +299,25 @@ impl Runner {
     }
 
     async fn add(&mut self, item: Item, index: u64, size: usize) -> Result<(), Stop> {
-        let kind = match item {
-            Item::Upsert(_) => EntityKind::Upsert,
-            Item::Delete(_) => EntityKind::Deactivate,
+        let (kind, external_id) = match &item {
+            Item::Upsert(i) => (EntityKind::Upsert, i.external_id.clone()),
+            Item::Delete(i) => (EntityKind::Deactivate, i.external_id.clone()),
         };
-        if !self.batch.is_empty()
-            && (self.batch.kind != kind
-                || self.batch.len() >= self.opts.max_entities_per_upload
-                || self.batch.bytes + 1 + size > self.opts.max_upload_bytes)
-        {
-            self.flush().await?;
+        if let Err(stop) = self.make_room(kind, size).await {
+            // The entity was read but will not be sent: it is reported.
+            self.unsent.push(Member {
+                kind,
+                index,
+                external_id: external_id.unwrap_or_default(),
+            });
+            return Err(stop);
         }
-        if self.session_entities() + self.batch.len() >= self.opts.max_users_per_session {
-            self.flush().await?;
-            self.finish_session().await?;
+        // Checked after the room was made: a full session that was just
+        // finished no longer counts.
+        let id = external_id.unwrap_or_default();
+        if !self.ids.insert(id_digest(kind, &id)) {
+            self.reject(kind, index, id, RejectReason::DuplicateExternalId);
+            return Ok(());
         }
         let b = &mut self.batch;
         if b.is_empty() {
@@ -276,6 +334,23 @@ impl Runner {
         match item {
             Item::Upsert(i) => b.upserts.push(i),
             Item::Delete(i) => b.deletes.push(i),
+        }
+        Ok(())
+    }
+
+    /// Flushes the batch, and finishes the session, as an entity of `kind`
+    /// and `size` needs before it joins the batch.
+    async fn make_room(&mut self, kind: EntityKind, size: usize) -> Result<(), Stop> {
+        if !self.batch.is_empty()
+            && (self.batch.kind != kind
+                || self.batch.len() >= self.opts.max_entities_per_upload
+                || self.batch.bytes + 1 + size > self.opts.max_upload_bytes)
+        {
+            self.flush().await?;
+        }
+        if self.session_entities() + self.batch.len() >= self.opts.max_users_per_session {
+            self.flush().await?;
+            self.finish_session().await?;
         }
         Ok(())
     }
@@ -336,7 +411,9 @@ impl Runner {
                     );
                     return Ok(());
                 }
-                Err(e) if e.status() == Some(StatusCode::BAD_REQUEST) && has_data && !carried => {
+                Err(Stop::Api { source: e, .. })
+                    if e.status() == Some(StatusCode::BAD_REQUEST) && has_data && !carried =>
+                {
                     // The session may be full (a reused leftover holds an
                     // unknown amount; a replayed upload may have counted
                     // twice): import what it holds and try a fresh session.
@@ -344,18 +421,13 @@ impl Runner {
                     carried = true;
                     self.finish_session().await?;
                 }
-                Err(e) => {
-                    return Err(Stop::Api {
-                        step: Step::Upload,
-                        source: e,
-                    });
-                }
+                Err(stop) => return Err(stop),
             }
         }
     }
 
     /// Sends the batch, retrying retryable errors; the batch is kept.
-    async fn upload(&mut self, sid: &str) -> Result<(), Error> {
+    async fn upload(&mut self, sid: &str) -> Result<(), Stop> {
         match self.batch.kind {
             EntityKind::Upsert => {
                 let body = upsert_body(std::mem::take(&mut self.batch.upserts));
@@ -390,13 +462,14 @@ impl Runner {
         &mut self,
         step: Step,
         mut make: impl FnMut() -> Call<D>,
-    ) -> Result<Response<D::Output>, Error> {
+    ) -> Result<Response<D::Output>, Stop> {
         let mut attempt = 1;
+        let mut clock = self.step_clock();
         loop {
-            match make().send_with_response().await {
+            match clock.bound(make()).send_with_response().await {
                 Ok(response) => return Ok(response),
                 Err(e) if e.is_retryable() && attempt < self.opts.max_attempts => {
-                    let wait = retry_wait(&e, attempt, self.opts.retry_interval);
+                    let (wait, e) = self.retry_wait_within(step, e, attempt, &mut clock)?;
                     emit!(
                         self,
                         ImportEvent::Retrying {
@@ -409,9 +482,46 @@ impl Runner {
                     sleep(wait).await;
                     attempt += 1;
                 }
-                Err(e) => return Err(e),
+                Err(source) => return Err(Stop::Api { step, source }),
             }
         }
+    }
+
+    fn step_clock(&self) -> StepClock {
+        StepClock::new(self.client.settings().request_timeout)
+    }
+
+    /// The wait before attempt `attempt + 1` after `error`, or why there is
+    /// none: a rate-limit reset later than
+    /// [`max_rate_limit_wait`](ImportOptions::max_rate_limit_wait), or a
+    /// backoff that does not fit in what is left of the step's deadline.
+    fn retry_wait_within(
+        &self,
+        step: Step,
+        error: Error,
+        attempt: u32,
+        clock: &mut StepClock,
+    ) -> Result<(Duration, Error), Stop> {
+        if let Some(wait) = rate_limit_reset_wait(&error) {
+            if wait > self.opts.max_rate_limit_wait {
+                return Err(Stop::RateLimit {
+                    step,
+                    wait,
+                    max: self.opts.max_rate_limit_wait,
+                    source: error,
+                });
+            }
+            clock.excluded += wait;
+            return Ok((wait, error));
+        }
+        let wait = retry_wait(&error, attempt, self.opts.retry_interval);
+        if !clock.allows(wait) {
+            return Err(Stop::Api {
+                step,
+                source: error,
+            });
+        }
+        Ok((wait, error))
     }
 
     fn start_session(&mut self, id: String, reused: bool) {
@@ -447,10 +557,10 @@ impl Runner {
         let mut cooldown_wait = self.opts.cooldown_retry_interval;
         let mut ambiguous = false;
         let mut attempt = 1;
+        let mut clock = self.step_clock();
         loop {
-            let error = match self
-                .client
-                .create_identity_source_session(&self.isid)
+            let error = match clock
+                .bound(self.client.create_identity_source_session(&self.isid))
                 .send()
                 .await
             {
@@ -488,11 +598,7 @@ impl Runner {
                             self.retrying(Step::CancelSession, || {
                                 client.delete_identity_source_session(&isid, &id)
                             })
-                            .await
-                            .map_err(|source| Stop::Api {
-                                step: Step::CancelSession,
-                                source,
-                            })?;
+                            .await?;
                             emit!(self, ImportEvent::LeftoverCancelled { session_id: &id });
                             self.report.cancelled_leftovers.push(id);
                             continue;
@@ -524,7 +630,8 @@ impl Runner {
                 // A lost answer may hide a created session (create is not
                 // idempotent, so the runtime did not retry it).
                 ambiguous |= error.status() != Some(StatusCode::TOO_MANY_REQUESTS);
-                let wait = retry_wait(&error, attempt, self.opts.retry_interval);
+                let (wait, error) =
+                    self.retry_wait_within(Step::CreateSession, error, attempt, &mut clock)?;
                 emit!(
                     self,
                     ImportEvent::Retrying {
@@ -553,11 +660,7 @@ impl Runner {
             .retrying(Step::ListSessions, || {
                 client.list_identity_source_sessions(&isid)
             })
-            .await
-            .map_err(|source| Stop::Api {
-                step: Step::ListSessions,
-                source,
-            })?
+            .await?
             .into_inner();
         Ok(list.into_iter().find_map(|s| match (s.id, s.status) {
             (Some(id), Some(status @ (Status::Created | Status::InProgress))) if !id.is_empty() => {
@@ -569,7 +672,7 @@ impl Runner {
 
     /// The status of a session, with the rate-limit figures and `Date` of
     /// the answer.
-    async fn get_status(&mut self, sid: &str) -> Result<Polled, Error> {
+    async fn get_status(&mut self, sid: &str) -> Result<Polled, Stop> {
         let client = self.client.clone();
         let isid = self.isid.clone();
         let response = self
@@ -578,7 +681,7 @@ impl Runner {
             })
             .await?;
         let rate_limit = response.rate_limit();
-        let date = server_date(response.headers());
+        let until_reset = retry::reset_wait(response.headers());
         let status = response
             .into_inner()
             .status
@@ -586,7 +689,7 @@ impl Runner {
         Ok(Polled {
             status,
             rate_limit,
-            date,
+            until_reset,
         })
     }
 
@@ -596,10 +699,14 @@ impl Runner {
         let Some(session) = self.session.take() else {
             return Ok(());
         };
+        // From here on, what the batch holds goes to the next session.
+        let pending: HashSet<u128> = self.batch_ids().collect();
+        let finished_ids = std::mem::replace(&mut self.ids, pending);
         let status = match self.trigger(&session.id).await {
             Ok(status) => status,
             Err(stop) => {
                 self.session = Some(session);
+                self.ids = finished_ids;
                 return Err(stop);
             }
         };
@@ -627,10 +734,13 @@ impl Runner {
     /// Starts the import; returns the status the session is in afterwards.
     async fn trigger(&mut self, sid: &str) -> Result<Status, Stop> {
         let mut attempt = 1;
+        let mut clock = self.step_clock();
         loop {
-            let error = match self
-                .client
-                .start_import_from_identity_source(&self.isid, sid)
+            let error = match clock
+                .bound(
+                    self.client
+                        .start_import_from_identity_source(&self.isid, sid),
+                )
                 .send()
                 .await
             {
@@ -649,17 +759,11 @@ impl Runner {
                 });
             }
             // Refused, or the answer was lost: ask where the session is.
-            let now = self
-                .get_status(sid)
-                .await
-                .map_err(|source| Stop::Api {
-                    step: Step::GetSession,
-                    source,
-                })?
-                .status;
+            let now = self.get_status(sid).await?.status;
             match now {
                 Status::InProgress if !refused && attempt < self.opts.max_attempts => {
-                    let wait = retry_wait(&error, attempt, self.opts.retry_interval);
+                    let (wait, error) =
+                        self.retry_wait_within(Step::StartImport, error, attempt, &mut clock)?;
                     emit!(
                         self,
                         ImportEvent::Retrying {
@@ -693,27 +797,51 @@ impl Runner {
         }
     }
 
-    /// Polls a triggered session until a terminal status.
+    /// Polls a triggered session until a terminal status. A failed poll
+    /// (the read is idempotent) is tried again, up to `max_attempts` in a
+    /// row; a status this version does not know is polled for at most
+    /// [`max_unknown_status_wait`](ImportOptions::max_unknown_status_wait).
     async fn poll(&mut self, sid: &str) -> Result<Outcome, Stop> {
         let started = Instant::now();
         let mut interval = self.opts.poll_interval;
         let mut wait = interval;
+        let mut failures = 0u32;
+        let mut unknown_since: Option<Instant> = None;
         loop {
             sleep(wait).await;
             let polled = match self.get_status(sid).await {
-                Ok(p) => p,
-                Err(e) if e.is_retryable() => {
-                    return Ok(Outcome::Unknown(format!("polling failed: {e}")));
+                Ok(p) => {
+                    failures = 0;
+                    p
                 }
-                Err(e) if e.status() == Some(StatusCode::NOT_FOUND) => {
+                Err(Stop::Api { source: e, .. }) if e.status() == Some(StatusCode::NOT_FOUND) => {
                     return Ok(Outcome::Unknown(format!("the session is gone: {e}")));
                 }
-                Err(source) => {
-                    return Err(Stop::Api {
-                        step: Step::GetSession,
-                        source,
-                    });
+                Err(Stop::Api { source: e, .. })
+                    if !matches!(e.status().map(|s| s.as_u16()), Some(400 | 401 | 403)) =>
+                {
+                    failures += 1;
+                    if failures >= self.opts.max_attempts
+                        || started.elapsed() >= self.opts.max_poll_duration
+                    {
+                        return Ok(Outcome::Unknown(format!(
+                            "polling failed {failures} times in a row: {e}"
+                        )));
+                    }
+                    let backoff = retry_wait(&e, failures, self.opts.retry_interval);
+                    emit!(
+                        self,
+                        ImportEvent::Retrying {
+                            step: Step::GetSession,
+                            attempt: failures,
+                            wait: backoff,
+                            error: &e,
+                        }
+                    );
+                    wait = backoff;
+                    continue;
                 }
+                Err(stop) => return Err(stop),
             };
             if is_terminal(&polled.status) {
                 return Ok(Outcome::Final(polled.status));
@@ -725,6 +853,23 @@ impl Runner {
                     status: &polled.status,
                 }
             );
+            if let Status::Unknown(name) = &polled.status {
+                let since = *unknown_since.get_or_insert_with(Instant::now);
+                if since.elapsed() >= self.opts.max_unknown_status_wait {
+                    let shown = if name.is_empty() {
+                        "no status"
+                    } else {
+                        name.as_str()
+                    };
+                    return Ok(Outcome::Unknown(format!(
+                        "Okta reports status `{}`, which this version does not know, for {:?}; check the session later",
+                        crate::runtime::sanitize::escape_text(shown, 100),
+                        since.elapsed()
+                    )));
+                }
+            } else {
+                unknown_since = None;
+            }
             if started.elapsed() >= self.opts.max_poll_duration {
                 return Ok(Outcome::Unknown(format!(
                     "still {} after polling for {:?}",
@@ -735,14 +880,14 @@ impl Runner {
             wait = interval;
             // Okta's advice: do not spend the bucket's last requests on polls.
             if polled.rate_limit.remaining.is_some_and(|r| r <= 1)
-                && let Some(until_reset) = until_reset(&polled.rate_limit, polled.date)
+                && let Some(until_reset) = polled.until_reset
             {
-                wait = wait.max(until_reset);
+                wait = wait.max(until_reset.min(self.opts.max_rate_limit_wait));
             }
         }
     }
 
-    async fn cancel(&mut self, sid: &str) -> Result<(), Error> {
+    async fn cancel(&mut self, sid: &str) -> Result<(), Stop> {
         let client = self.client.clone();
         let isid = self.isid.clone();
         self.retrying(Step::CancelSession, || {
@@ -750,6 +895,23 @@ impl Runner {
         })
         .await
         .map(|_| ())
+    }
+
+    /// The kinds and `externalId`s of the batch.
+    fn batch_ids(&self) -> impl Iterator<Item = u128> + '_ {
+        let upserts = self.batch.upserts.iter().map(|i| {
+            id_digest(
+                EntityKind::Upsert,
+                i.external_id.as_deref().unwrap_or_default(),
+            )
+        });
+        let deletes = self.batch.deletes.iter().map(|i| {
+            id_digest(
+                EntityKind::Deactivate,
+                i.external_id.as_deref().unwrap_or_default(),
+            )
+        });
+        upserts.chain(deletes)
     }
 
     /// Records how a session ended and what became of its entities.
@@ -769,6 +931,20 @@ impl Runner {
                 if status == Status::Completed {
                     counts.upserted += upserts as u64;
                     counts.deactivated += deactivations as u64;
+                    // Okta ignores an externalId it does not hold without
+                    // a word: a deactivation is sent, its effect unknown.
+                    for m in members {
+                        if m.kind == EntityKind::Deactivate {
+                            self.report.not_imported.push(NotImported {
+                                kind: m.kind,
+                                index: m.index,
+                                external_id: m.external_id,
+                                reason: NotImportedReason::DeactivationSent {
+                                    session_id: id.clone(),
+                                },
+                            });
+                        }
+                    }
                 } else {
                     counts.failed += members.len() as u64;
                     for m in members {
@@ -905,7 +1081,17 @@ impl Runner {
                 emit!(self, ImportEvent::SessionFinished(last));
             }
         }
-        self.report.counts.failed += pending.len() as u64;
+        let cancel_failed =
+            self.report.sessions.last().is_some_and(|s| {
+                s.status.is_none() && session_id.as_deref() == Some(s.id.as_str())
+            });
+        // An upload whose answer was lost may have reached the session; if
+        // the session could not be cancelled either, its fate is unknown.
+        let upload_ambiguous = matches!(
+            stop,
+            Stop::Api { step: Step::Upload, source } if source.status().is_none()
+        );
+        self.report.counts.failed += (pending.len() + self.unsent.len()) as u64;
         for m in pending {
             let error = if upload_failed {
                 match stop {
@@ -915,23 +1101,57 @@ impl Runner {
             } else {
                 format!("not sent: {cause}")
             };
+            let reason = match (&session_id, cancel_failed && upload_ambiguous) {
+                (Some(sid), true) => NotImportedReason::OutcomeUnknown {
+                    session_id: sid.clone(),
+                    cause: format!(
+                        "the upload's answer was lost ({error}) and the session could not be cancelled"
+                    ),
+                },
+                _ => NotImportedReason::UploadFailed {
+                    session_id: session_id.clone(),
+                    error,
+                },
+            };
+            self.report.not_imported.push(NotImported {
+                kind: m.kind,
+                index: m.index,
+                external_id: m.external_id,
+                reason,
+            });
+        }
+        for m in std::mem::take(&mut self.unsent) {
             self.report.not_imported.push(NotImported {
                 kind: m.kind,
                 index: m.index,
                 external_id: m.external_id,
                 reason: NotImportedReason::UploadFailed {
-                    session_id: session_id.clone(),
-                    error,
+                    session_id: None,
+                    error: format!("not sent: {cause}"),
                 },
             });
         }
     }
 }
 
+/// A 128-bit digest of an entity's kind and `externalId` (two SipHash
+/// passes with different prefixes).
+fn id_digest(kind: EntityKind, id: &str) -> u128 {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let half = |salt: u8| {
+        let mut h = DefaultHasher::new();
+        salt.hash(&mut h);
+        kind.hash(&mut h);
+        id.hash(&mut h);
+        h.finish()
+    };
+    (u128::from(half(0)) << 64) | u128::from(half(1))
+}
+
 struct Polled {
     status: Status,
     rate_limit: RateLimit,
-    date: Option<SystemTime>,
+    until_reset: Option<Duration>,
 }
 
 fn is_terminal(status: &Status) -> bool {
@@ -941,30 +1161,21 @@ fn is_terminal(status: &Status) -> bool {
     )
 }
 
-fn server_date(headers: &reqwest::header::HeaderMap) -> Option<SystemTime> {
-    let date = headers.get(reqwest::header::DATE)?.to_str().ok()?;
-    httpdate::parse_http_date(date).ok()
-}
-
-/// `X-Rate-Limit-Reset − Date + 1 s` (Okta's formula), with the local
-/// clock when `Date` is missing.
-fn until_reset(rate_limit: &RateLimit, date: Option<SystemTime>) -> Option<Duration> {
-    let reset = u64::try_from(rate_limit.reset?).ok()?;
-    let now = date
-        .unwrap_or_else(SystemTime::now)
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .ok()?
-        .as_secs();
-    Some(Duration::from_secs(reset.saturating_sub(now) + 1).min(Duration::from_secs(300)))
+/// For a 429: how long until the rate limit resets (Okta's formula, the
+/// same as the runtime's).
+fn rate_limit_reset_wait(error: &Error) -> Option<Duration> {
+    match error {
+        Error::Api(api) if api.status == StatusCode::TOO_MANY_REQUESTS => {
+            retry::rate_limit_wait(&api.headers)
+        }
+        _ => None,
+    }
 }
 
 /// The wait before the workflow tries a request again: the rate-limit
 /// reset for a 429, exponential backoff otherwise.
 fn retry_wait(error: &Error, attempt: u32, base: Duration) -> Duration {
-    if let Error::Api(api) = error
-        && api.status == StatusCode::TOO_MANY_REQUESTS
-        && let Some(wait) = until_reset(&api.rate_limit, server_date(&api.headers))
-    {
+    if let Some(wait) = rate_limit_reset_wait(error) {
         return wait;
     }
     base.saturating_mul(2u32.saturating_pow(attempt.saturating_sub(1).min(16)))
@@ -974,21 +1185,6 @@ fn retry_wait(error: &Error, attempt: u32, base: Duration) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn reset_wait_uses_the_server_date() {
-        let date = SystemTime::UNIX_EPOCH + Duration::from_secs(1_757_607_710);
-        let rl = RateLimit::from_headers(&{
-            let mut h = reqwest::header::HeaderMap::new();
-            h.insert(
-                "x-rate-limit-reset",
-                reqwest::header::HeaderValue::from_static("1757607758"),
-            );
-            h
-        });
-        assert_eq!(until_reset(&rl, Some(date)), Some(Duration::from_secs(49)));
-        assert_eq!(until_reset(&RateLimit::default(), Some(date)), None);
-    }
 
     #[test]
     fn backoff_doubles_and_is_capped() {

@@ -254,15 +254,27 @@ impl PrivateKeyAuth {
             })?;
         let status = response.status();
         let headers = response.headers().clone();
-        let body = response.bytes().await.map_err(|e| {
-            Error::transport(
-                format!(
-                    "token response could not be read: {}",
-                    super::client::error_chain(&e)
-                ),
-                e,
-            )
-        })?;
+        // A token response is a few hundred bytes; 1 MiB is generous.
+        const MAX_TOKEN_RESPONSE: usize = 1 << 20;
+        let body = match super::client::read_body(response, MAX_TOKEN_RESPONSE).await {
+            Ok(body) => body,
+            Err(super::client::BodyError::Transport(e)) => {
+                return Err(Error::transport(
+                    format!(
+                        "token response could not be read: {}",
+                        super::client::error_chain(&e)
+                    ),
+                    e,
+                ));
+            }
+            Err(super::client::BodyError::TooLarge) => {
+                return Err(Error::BodyTooLarge {
+                    status,
+                    limit: MAX_TOKEN_RESPONSE,
+                    request_id: request_id_of(&headers),
+                });
+            }
+        };
         tracing::debug!(status = status.as_u16(), "token endpoint answered");
         if !status.is_success() {
             let parsed: OAuthErrorBody = serde_json::from_slice(&body).unwrap_or_default();

@@ -14,7 +14,7 @@ use tracing::Instrument;
 use url::Url;
 
 use super::auth::AuthSpec;
-use super::call::{Call, Decode, Operation};
+use super::call::{Call, Decode, Method, Operation};
 use super::config::{ClientBuilder, ClientSettings, Resolved};
 use super::error::{Error, RateLimit, Result, error_from_response, request_id_of};
 use super::retry;
@@ -41,6 +41,7 @@ struct Inner {
     max_backoff: Duration,
     retry_base_delay: Duration,
     request_timeout: Option<Duration>,
+    max_response_bytes: usize,
     rate_limit_prevent: bool,
     user_agent: HeaderValue,
     default_headers: HeaderMap,
@@ -158,6 +159,7 @@ impl Client {
                 max_backoff: r.max_backoff,
                 retry_base_delay: r.retry_base_delay,
                 request_timeout: r.request_timeout,
+                max_response_bytes: r.max_response_bytes,
                 rate_limit_prevent: r.rate_limit_prevent,
                 user_agent: r.user_agent,
                 default_headers: r.default_headers,
@@ -250,6 +252,10 @@ impl Client {
                 request = request
                     .header(header::CONTENT_TYPE, body.content_type.clone())
                     .body(body.bytes.clone());
+            } else if matches!(op.method, Method::Post | Method::Put | Method::Patch) {
+                // RFC 9110 §8.6: a request that can carry content says it
+                // has none (some proxies answer 411 otherwise).
+                request = request.header(header::CONTENT_LENGTH, HeaderValue::from_static("0"));
             }
             tracing::debug!(attempt, url = %url, "sending request");
 
@@ -257,9 +263,22 @@ impl Client {
                 Ok(response) => {
                     let status = response.status();
                     let headers = response.headers().clone();
-                    match response.bytes().await {
+                    match read_body(response, inner.max_response_bytes).await {
                         Ok(body) => Ok((status, headers, body)),
-                        Err(e) => Err(e),
+                        Err(BodyError::Transport(e)) => Err(e),
+                        Err(BodyError::TooLarge) => {
+                            let request_id = request_id_of(&headers);
+                            tracing::warn!(
+                                status = status.as_u16(),
+                                limit = inner.max_response_bytes,
+                                "response body larger than the limit; not read further"
+                            );
+                            return Err(Error::BodyTooLarge {
+                                status,
+                                limit: inner.max_response_bytes,
+                                request_id,
+                            });
+                        }
                     }
                 }
                 Err(e) => Err(e),
@@ -323,13 +342,25 @@ impl Client {
             }
 
             let wait = match status.as_u16() {
-                429 => Some(
-                    retry::rate_limit_wait(&headers)
-                        .unwrap_or_else(|| {
-                            retry::backoff(retries, inner.retry_base_delay, inner.max_backoff)
-                        })
-                        .min(inner.max_backoff),
-                ),
+                // A reset further away than the longest wait allowed is not
+                // waited for at all (waiting the cap only to be refused
+                // again helps nobody): the error says when it resets.
+                429 => match retry::rate_limit_wait(&headers) {
+                    Some(wait) if wait > inner.max_backoff => {
+                        tracing::info!(
+                            wait_s = wait.as_secs(),
+                            max_backoff_s = inner.max_backoff.as_secs(),
+                            "rate limit resets later than the longest allowed wait; not retrying"
+                        );
+                        None
+                    }
+                    Some(wait) => Some(wait),
+                    None => Some(retry::backoff(
+                        retries,
+                        inner.retry_base_delay,
+                        inner.max_backoff,
+                    )),
+                },
                 503 | 504 if op.idempotent => Some(retry::backoff(
                     retries,
                     inner.retry_base_delay,
@@ -405,6 +436,30 @@ impl Client {
             map.remove(key);
         }
     }
+}
+
+pub(crate) enum BodyError {
+    Transport(reqwest::Error),
+    TooLarge,
+}
+
+/// Reads a response body, decompressed, refusing more than `limit` bytes
+/// (a declared `Content-Length` over the limit is refused before reading).
+pub(crate) async fn read_body(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> std::result::Result<Bytes, BodyError> {
+    if response.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(BodyError::TooLarge);
+    }
+    let mut body = bytes::BytesMut::new();
+    while let Some(chunk) = response.chunk().await.map_err(BodyError::Transport)? {
+        if body.len() + chunk.len() > limit {
+            return Err(BodyError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
 }
 
 /// Whether waiting `wait` still leaves time before the deadline.

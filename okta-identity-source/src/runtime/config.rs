@@ -79,6 +79,12 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_RETRY_BASE_DELAY: Duration = Duration::from_millis(500);
 /// YAML files larger than this are refused (as the Python SDK does).
 const MAX_YAML_BYTES: u64 = 1024 * 1024;
+/// Nesting levels an `okta.yaml` may have (the layout needs four).
+const MAX_YAML_DEPTH: usize = 32;
+/// Default of [`ClientBuilder::max_response_bytes`].
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
+/// The environment variable of [`ClientBuilder::trust_project_org_url`].
+const TRUST_PROJECT_ORG_URL_ENV: &str = "OKTA_CLIENT_TRUSTPROJECTORGURL";
 
 /// How the client authenticates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,8 +109,9 @@ impl AuthorizationMode {
     }
 }
 
-/// An HTTP proxy.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// An HTTP proxy. Credentials may also be given inside `host`
+/// (`http://user:password@proxy.local:3128`); `Debug` never shows them.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Proxy {
     /// Host name, or a URL such as `http://proxy.local:3128`.
     pub host: String,
@@ -116,8 +123,19 @@ pub struct Proxy {
     pub password: Option<SecretString>,
 }
 
+impl fmt::Debug for Proxy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Proxy")
+            .field("host", &redact_userinfo(&self.host))
+            .field("port", &self.port)
+            .field("username", &self.username)
+            .field("password", &self.password)
+            .finish()
+    }
+}
+
 /// One layer of settings; `None` means "not set here".
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 struct Settings {
     org_url: Option<String>,
     token: Option<SecretString>,
@@ -136,6 +154,33 @@ struct Settings {
     proxy_username: Option<String>,
     proxy_password: Option<SecretString>,
     disable_https_check: Option<bool>,
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("org_url", &self.org_url)
+            .field("token", &self.token)
+            .field("authorization_mode", &self.authorization_mode)
+            .field("client_id", &self.client_id)
+            .field("scopes", &self.scopes)
+            .field("private_key", &self.private_key)
+            .field("private_key_id", &self.private_key_id)
+            .field("max_retries", &self.max_retries)
+            .field("max_backoff", &self.max_backoff)
+            .field("rate_limit_prevent", &self.rate_limit_prevent)
+            .field("request_timeout", &self.request_timeout)
+            .field("connection_timeout", &self.connection_timeout)
+            .field(
+                "proxy_host",
+                &self.proxy_host.as_deref().map(redact_userinfo),
+            )
+            .field("proxy_port", &self.proxy_port)
+            .field("proxy_username", &self.proxy_username)
+            .field("proxy_password", &self.proxy_password)
+            .field("disable_https_check", &self.disable_https_check)
+            .finish()
+    }
 }
 
 impl Settings {
@@ -263,6 +308,20 @@ pub struct ClientBuilder {
     user_agent_extra: Option<String>,
     retry_base_delay: Option<Duration>,
     token_refresh_margin: Option<Duration>,
+    max_response_bytes: Option<usize>,
+    project: ProjectFile,
+    trust_project_org_url: bool,
+}
+
+/// What the project file (`./.okta/okta.yaml` or `./okta.yaml`) supplied
+/// of the loaded settings: it lives in the working directory, so it may
+/// come with an untrusted checkout.
+#[derive(Debug, Clone, Default)]
+struct ProjectFile {
+    path: Option<PathBuf>,
+    org_url: bool,
+    token: bool,
+    private_key: bool,
 }
 
 /// PEM texts given to [`ClientBuilder::add_root_certificates_pem`], parsed
@@ -296,6 +355,8 @@ impl ClientBuilder {
             let path = home.join(".okta").join("okta.yaml");
             settings = settings.overlay(load_yaml_file(&path, &mut problems));
         }
+        let mut project_settings = Settings::default();
+        let mut project_path = None;
         if let Some(cwd) = &sources.cwd {
             let dotted = cwd.join(".okta").join("okta.yaml");
             let path = if dotted.is_file() {
@@ -303,15 +364,54 @@ impl ClientBuilder {
             } else {
                 cwd.join("okta.yaml")
             };
-            settings = settings.overlay(load_yaml_file(&path, &mut problems));
+            project_settings = load_yaml_file(&path, &mut problems);
+            project_path = Some(path);
         }
-        settings = settings.overlay(load_env(&sources.env, &mut problems));
+        settings = settings.overlay(project_settings.clone());
+        let env = load_env(&sources.env, &mut problems);
+        let project = ProjectFile {
+            path: project_path,
+            org_url: project_settings.org_url.is_some() && env.org_url.is_none(),
+            token: project_settings.token.is_some() && env.token.is_none(),
+            private_key: project_settings.private_key.is_some() && env.private_key.is_none(),
+        };
+        let trust = match sources.env.get(TRUST_PROJECT_ORG_URL_ENV).map(|v| v.trim()) {
+            None | Some("") => false,
+            Some(v) => parse_bool(v).unwrap_or_else(|| {
+                problems.push(format!(
+                    "{TRUST_PROJECT_ORG_URL_ENV}={v:?} is not true or false"
+                ));
+                false
+            }),
+        };
+        settings = settings.overlay(env);
         ClientBuilder {
             loaded: settings,
             load_problems: problems,
             cwd: sources.cwd.clone(),
+            project,
+            trust_project_org_url: trust,
             ..Self::default()
         }
+    }
+
+    /// Allows sending credentials that came from a trusted place (the
+    /// builder, the environment, `~/.okta/okta.yaml`) to an org URL that
+    /// came from the project file in the working directory. Off by
+    /// default, because running in an untrusted checkout whose `okta.yaml`
+    /// names another host would send your token there. The environment
+    /// variable `OKTA_CLIENT_TRUSTPROJECTORGURL=true` does the same.
+    pub fn trust_project_org_url(mut self, trust: bool) -> Self {
+        self.trust_project_org_url = trust;
+        self
+    }
+
+    /// The largest response body the client reads, decompressed (default
+    /// 16 MiB; Okta's bodies are kilobytes). A larger one is refused with
+    /// [`Error::BodyTooLarge`] without being held in memory.
+    pub fn max_response_bytes(mut self, bytes: usize) -> Self {
+        self.max_response_bytes = Some(bytes);
+        self
     }
 
     /// The org URL, for example `https://dev-123456.okta.com`. A path or
@@ -546,6 +646,24 @@ impl ClientBuilder {
             None => None,
         };
 
+        if !self.trust_project_org_url && self.project.org_url && self.explicit.org_url.is_none() {
+            let credential_from_project = match mode {
+                Some(AuthorizationMode::PrivateKey) => {
+                    self.project.private_key && self.explicit.private_key.is_none()
+                }
+                _ => self.project.token && self.explicit.token.is_none(),
+            };
+            if !credential_from_project {
+                let file = self.project.path.as_deref().map_or_else(
+                    || "the project okta.yaml".to_owned(),
+                    |p| p.display().to_string(),
+                );
+                problems.push(format!(
+                    "orgUrl comes from {file} in the working directory, but the credentials come from elsewhere (the environment or ~/.okta/okta.yaml); they are not sent to an org URL set by a project file. Set orgUrl where the credentials are, or allow it with {TRUST_PROJECT_ORG_URL_ENV}=true"
+                ));
+            }
+        }
+
         let mut default_headers = HeaderMap::new();
         for (name, value) in &self.default_headers {
             match (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(value)) {
@@ -633,6 +751,9 @@ impl ClientBuilder {
                     connect_timeout,
                     throttle_on_exhausted_rate_limit: s.rate_limit_prevent.unwrap_or(false),
                     proxy: proxy_url,
+                    max_response_bytes: self
+                        .max_response_bytes
+                        .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
                     extra_root_certificates: root_certificates.len(),
                     https_check_disabled: disable_https,
                     user_agent: user_agent.to_str().unwrap_or_default().to_owned(),
@@ -644,6 +765,9 @@ impl ClientBuilder {
                 retry_base_delay: self.retry_base_delay.unwrap_or(DEFAULT_RETRY_BASE_DELAY),
                 rate_limit_prevent: s.rate_limit_prevent.unwrap_or(false),
                 request_timeout: (!request_timeout.is_zero()).then_some(request_timeout),
+                max_response_bytes: self
+                    .max_response_bytes
+                    .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
                 connect_timeout,
                 proxy,
                 user_agent,
@@ -701,6 +825,19 @@ impl ClientBuilder {
             Some(k) if k.is_blank() => {
                 problems.push("privateKey is empty".into());
                 None
+            }
+            // Bare base64 (PEM armour stripped): PKCS#8 first, then PKCS#1.
+            Some(k) if is_bare_base64(k.expose().trim()) => {
+                let b64 = k.expose().trim();
+                match PrivateKeyAuth::parse_key(&armour(b64, "PRIVATE KEY"))
+                    .or_else(|_| PrivateKeyAuth::parse_key(&armour(b64, "RSA PRIVATE KEY")))
+                {
+                    Ok(key) => Some(key),
+                    Err(_) => {
+                        problems.push("privateKey looks like base64 key material, but it is neither a PKCS#8 nor a PKCS#1 (RSA) private key; the value is not shown".into());
+                        None
+                    }
+                }
             }
             Some(k) => match read_private_key(k, self.cwd.as_deref()) {
                 Ok(pem) => match PrivateKeyAuth::parse_key(&pem) {
@@ -760,6 +897,8 @@ pub struct ClientSettings {
     pub throttle_on_exhausted_rate_limit: bool,
     /// The proxy URL, without credentials.
     pub proxy: Option<String>,
+    /// The largest response body read ([`ClientBuilder::max_response_bytes`]).
+    pub max_response_bytes: usize,
     /// How many CA certificates are trusted in addition to the platform's
     /// roots ([`ClientBuilder::add_root_certificates_pem`]).
     pub extra_root_certificates: usize,
@@ -779,6 +918,7 @@ pub(crate) struct Resolved {
     pub(crate) retry_base_delay: Duration,
     pub(crate) rate_limit_prevent: bool,
     pub(crate) request_timeout: Option<Duration>,
+    pub(crate) max_response_bytes: usize,
     pub(crate) connect_timeout: Duration,
     pub(crate) proxy: Option<reqwest::Proxy>,
     pub(crate) user_agent: HeaderValue,
@@ -912,14 +1052,37 @@ fn proxy_of(s: &Settings, problems: &mut Vec<String>) -> Option<(reqwest::Proxy,
         problems.push("proxy port must be between 1 and 65535".into());
         return None;
     }
-    let mut url = if host.contains("://") {
+    let raw = if host.contains("://") {
         host.to_owned()
     } else {
         format!("http://{host}")
     };
+    // Credentials inside the URL (`http://user:pass@proxy:3128`) are taken
+    // out: they become proxy authentication and never appear in messages
+    // or in `ClientSettings::proxy`.
+    let mut parsed = match Url::parse(&raw) {
+        Ok(u) if u.host_str().is_some_and(|h| !h.is_empty()) => u,
+        Ok(_) | Err(_) => {
+            problems.push(format!(
+                "proxy {:?} is not a valid proxy URL (expected for example http://proxy.local:3128)",
+                redact_userinfo(&raw)
+            ));
+            return None;
+        }
+    };
+    let decode = |s: &str| {
+        percent_encoding::percent_decode_str(s)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    let url_user = (!parsed.username().is_empty()).then(|| decode(parsed.username()));
+    let url_password = parsed.password().map(decode);
+    let _ = parsed.set_username("");
+    let _ = parsed.set_password(None);
     if let Some(port) = s.proxy_port {
-        url = format!("{}:{port}", url.trim_end_matches('/'));
+        let _ = parsed.set_port(Some(port));
     }
+    let url = parsed.as_str().trim_end_matches('/').to_owned();
     let mut proxy = match reqwest::Proxy::all(&url) {
         Ok(p) => p,
         Err(e) => {
@@ -927,8 +1090,20 @@ fn proxy_of(s: &Settings, problems: &mut Vec<String>) -> Option<(reqwest::Proxy,
             return None;
         }
     };
-    match (&s.proxy_username, &s.proxy_password) {
-        (Some(u), Some(p)) => proxy = proxy.basic_auth(u, p.expose()),
+    let (user, password) = match (url_user, url_password) {
+        (None, None) => (
+            s.proxy_username.clone(),
+            s.proxy_password.as_ref().map(|p| p.expose().to_owned()),
+        ),
+        (u, p) if s.proxy_username.is_some() || s.proxy_password.is_some() => {
+            let _ = (u, p);
+            problems.push("proxy credentials are given both inside the proxy URL and as username/password; give them once".into());
+            return None;
+        }
+        (u, p) => (Some(u.unwrap_or_default()), Some(p.unwrap_or_default())),
+    };
+    match (user, password) {
+        (Some(u), Some(p)) => proxy = proxy.basic_auth(&u, &p),
         (None, None) => {}
         _ => {
             problems.push("proxy username and password must be given together".into());
@@ -936,6 +1111,43 @@ fn proxy_of(s: &Settings, problems: &mut Vec<String>) -> Option<(reqwest::Proxy,
         }
     }
     Some((proxy, url))
+}
+
+/// `text` with anything between `://` and the next `@` replaced by `***`.
+fn redact_userinfo(text: &str) -> String {
+    match (text.find("://"), text.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}***{}", &text[..scheme + 3], &text[at..])
+        }
+        (None, Some(at)) => format!("***{}", &text[at..]),
+        _ => text.to_owned(),
+    }
+}
+
+/// Whether `v` looks like a key's DER in bare base64 (PEM armour removed,
+/// as some secret stores keep keys): long, and only base64 characters.
+fn is_bare_base64(v: &str) -> bool {
+    let compact: String = v.chars().filter(|c| !c.is_whitespace()).collect();
+    compact.len() >= 64
+        && compact
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '='))
+        && !compact.trim_end_matches('=').contains('=')
+}
+
+/// Wraps bare base64 in PEM armour with `label`.
+fn armour(base64: &str, label: &str) -> SecretString {
+    let compact: String = base64.chars().filter(|c| !c.is_whitespace()).collect();
+    let mut body = String::new();
+    for (i, c) in compact.chars().enumerate() {
+        if i > 0 && i % 64 == 0 {
+            body.push('\n');
+        }
+        body.push(c);
+    }
+    SecretString::new(format!(
+        "-----BEGIN {label}-----\n{body}\n-----END {label}-----\n"
+    ))
 }
 
 fn read_private_key(
@@ -952,6 +1164,7 @@ fn read_private_key(
                 .into(),
         );
     }
+
     let mut path = PathBuf::from(v);
     if path.is_relative()
         && let Some(cwd) = cwd
@@ -964,9 +1177,10 @@ fn read_private_key(
             "privateKey file {} does not contain a PEM key",
             path.display()
         )),
+        // The value is not shown: it may be key material rather than a path.
         Err(e) => Err(format!(
-            "privateKey is neither PEM text nor a readable file ({}: {e})",
-            path.display()
+            "privateKey is neither PEM text, nor base64 key material, nor the path of a readable file ({}); the value is not shown",
+            e.kind()
         )),
     }
 }
@@ -1101,8 +1315,52 @@ fn load_yaml_file(path: &Path, problems: &mut Vec<String>) -> Settings {
     parse_yaml(&text, &path.display().to_string(), problems)
 }
 
+/// The nesting depth of a YAML text, over-estimated cheaply and in linear
+/// time: indentation levels plus flow brackets plus `- ` sequence starts.
+/// The YAML parser's time grows with the square of a deep document's
+/// size, so a deep one is refused before it is parsed.
+fn yaml_depth(text: &str) -> usize {
+    let mut indents: Vec<usize> = Vec::new();
+    let mut flow = 0usize;
+    let mut deepest = 0usize;
+    for line in text.lines() {
+        let content = line.trim_start_matches([' ', '\t']);
+        if content.is_empty() || content.starts_with('#') {
+            continue;
+        }
+        let indent = line.len() - content.len();
+        while indents.last().is_some_and(|top| *top >= indent) {
+            indents.pop();
+        }
+        indents.push(indent);
+        let dashes = content.split(' ').take_while(|t| *t == "-").count();
+        let mut line_flow = flow;
+        let mut line_max = flow;
+        for b in content.bytes() {
+            match b {
+                b'[' | b'{' => {
+                    line_flow += 1;
+                    line_max = line_max.max(line_flow);
+                }
+                b']' | b'}' => line_flow = line_flow.saturating_sub(1),
+                _ => {}
+            }
+        }
+        flow = line_flow;
+        deepest = deepest.max(indents.len() + dashes + line_max);
+    }
+    deepest
+}
+
 fn parse_yaml(text: &str, origin: &str, problems: &mut Vec<String>) -> Settings {
     use serde_yaml::Value;
+    let depth = yaml_depth(text);
+    if depth > MAX_YAML_DEPTH {
+        problems.push(format!(
+            "{origin}: nested about {depth} levels deep; an okta.yaml has four (at most {MAX_YAML_DEPTH} are read), not read"
+        ));
+        return Settings::default();
+    }
     let root: Value = match serde_yaml::from_str(text) {
         Ok(v) => v,
         Err(e) => {

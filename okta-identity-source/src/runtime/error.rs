@@ -7,6 +7,8 @@ use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde::{Deserialize, Serialize};
 
+use super::sanitize::{escape_server_text, escape_text};
+
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -31,7 +33,7 @@ pub enum Error {
     Auth(Box<AuthError>),
     /// The request could not be sent or the response could not be read
     /// (DNS, connect, TLS, reset connection).
-    #[error("Okta request failed: {message}")]
+    #[error("Okta request failed: {}", escape_server_text(message))]
     Transport {
         /// What failed, without secrets.
         message: String,
@@ -46,7 +48,7 @@ pub enum Error {
         after: Duration,
     },
     /// A success response whose body is not what the operation declares.
-    #[error("Okta HTTP {} response could not be decoded: {message} (body: {excerpt:?}){}", status.as_u16(), RequestIdSuffix(request_id.as_deref()))]
+    #[error("Okta HTTP {} response could not be decoded: {} (body: {excerpt:?}){}", status.as_u16(), escape_server_text(message), RequestIdSuffix(request_id.as_deref()))]
     Decode {
         /// HTTP status of the response.
         status: StatusCode,
@@ -54,6 +56,18 @@ pub enum Error {
         message: String,
         /// The start of the body (at most 512 characters).
         excerpt: String,
+        /// `X-Okta-Request-Id` of the response.
+        request_id: Option<String>,
+    },
+    /// The response body was larger than the client accepts
+    /// ([`ClientBuilder::max_response_bytes`](super::ClientBuilder::max_response_bytes));
+    /// it was not read further. Okta's bodies are kilobytes.
+    #[error("Okta HTTP {} response body is larger than {limit} bytes, the limit; not read further{}", status.as_u16(), RequestIdSuffix(request_id.as_deref()))]
+    BodyTooLarge {
+        /// HTTP status of the response.
+        status: StatusCode,
+        /// The limit, in bytes.
+        limit: usize,
         /// `X-Okta-Request-Id` of the response.
         request_id: Option<String>,
     },
@@ -92,7 +106,7 @@ impl Error {
         match self {
             Error::Api(e) => Some(e.status),
             Error::Auth(e) => e.status,
-            Error::Decode { status, .. } => Some(*status),
+            Error::Decode { status, .. } | Error::BodyTooLarge { status, .. } => Some(*status),
             _ => None,
         }
     }
@@ -102,7 +116,9 @@ impl Error {
         match self {
             Error::Api(e) => e.request_id.as_deref(),
             Error::Auth(e) => e.request_id.as_deref(),
-            Error::Decode { request_id, .. } => request_id.as_deref(),
+            Error::Decode { request_id, .. } | Error::BodyTooLarge { request_id, .. } => {
+                request_id.as_deref()
+            }
             _ => None,
         }
     }
@@ -163,7 +179,7 @@ impl fmt::Display for ApiError {
         match &self.body {
             Some(body) => {
                 if let Some(code) = &body.error_code {
-                    write!(f, " {code}")?;
+                    write!(f, " {}", escape_text(code, 40))?;
                 }
                 if let Some(summary) = &body.error_summary {
                     write!(f, " {}", one_line(summary))?;
@@ -176,6 +192,12 @@ impl fmt::Display for ApiError {
                 if !causes.is_empty() {
                     write!(f, " ({})", one_line(&causes.join("; ")))?;
                 }
+                if body.error_summary.is_none()
+                    && causes.is_empty()
+                    && let Some(reason) = self.status.canonical_reason()
+                {
+                    write!(f, " {reason}")?;
+                }
             }
             None => {
                 if let Some(reason) = self.status.canonical_reason() {
@@ -185,6 +207,19 @@ impl fmt::Display for ApiError {
                     write!(f, ": {excerpt:?}")?;
                 }
             }
+        }
+        if self.status == StatusCode::TOO_MANY_REQUESTS
+            && let Some(at) = self.rate_limit.reset_at()
+        {
+            write!(
+                f,
+                " (the rate limit resets at {}",
+                at.format("%Y-%m-%d %H:%M:%S UTC")
+            )?;
+            if let Some(wait) = super::retry::reset_wait(&self.headers) {
+                write!(f, ", in {}", human_duration(wait))?;
+            }
+            f.write_str(")")?;
         }
         write!(f, "{}", RequestIdSuffix(self.request_id.as_deref()))
     }
@@ -425,12 +460,27 @@ pub(crate) fn excerpt(body: &[u8]) -> String {
     out
 }
 
+/// Server text on one line: line breaks joined with spaces, every other
+/// control character escaped, at most
+/// [`MAX_SERVER_TEXT_CHARS`](super::sanitize::MAX_SERVER_TEXT_CHARS) kept.
 fn one_line(s: &str) -> String {
-    s.split(['\r', '\n'])
+    let joined = s
+        .split(['\r', '\n'])
         .map(str::trim)
         .filter(|p| !p.is_empty())
         .collect::<Vec<_>>()
-        .join(" ")
+        .join(" ");
+    escape_server_text(&joined)
+}
+
+/// A wait for people: `59 min 12 s`, `12 s`, `1 h 2 min`.
+pub(crate) fn human_duration(d: Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        0..=59 => format!("{s} s"),
+        60..=3599 => format!("{} min {} s", s / 60, s % 60),
+        _ => format!("{} h {} min", s / 3600, (s % 3600) / 60),
+    }
 }
 
 struct RequestIdSuffix<'a>(Option<&'a str>);
@@ -438,7 +488,7 @@ struct RequestIdSuffix<'a>(Option<&'a str>);
 impl fmt::Display for RequestIdSuffix<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0 {
-            Some(id) => write!(f, " (request id {id})"),
+            Some(id) => write!(f, " (request id {})", escape_text(id, 100)),
             None => Ok(()),
         }
     }

@@ -36,6 +36,8 @@
 //! - `call`: [`Operation`], [`Call`], the decoders and [`Response`].
 //! - `encode`: rendering of path, query and header parameters.
 //! - `error`: [`Error`] and the Okta error body.
+//! - `sanitize`: escaping and bounding text that came from a server or a
+//!   file before it is printed.
 //! - `paginate`: [`paginate`], a stream following `Link: <…>; rel="next"`.
 //! - `nullable`: [`Nullable`], the tri-state field of upserts.
 //! - `de`, `ser`: the one `Deserialize` and `Serialize` path every
@@ -52,7 +54,8 @@ pub(crate) mod jwt;
 pub(crate) mod keys;
 mod nullable;
 mod paginate;
-mod retry;
+pub(crate) mod retry;
+pub mod sanitize;
 mod secret;
 pub mod ser;
 #[doc(hidden)]
@@ -62,6 +65,8 @@ mod tls;
 pub use call::{Binary, Call, Decode, Empty, Json, Method, Operation, Response, Text};
 pub use client::Client;
 pub use config::{AuthorizationMode, ClientBuilder, ClientSettings, ConfigSources, Proxy};
+#[allow(unused_imports)]
+pub(crate) use error::human_duration;
 pub use error::{
     ApiError, AuthChallenge, AuthError, Error, OktaErrorBody, OktaErrorCause, RateLimit, Result,
 };

@@ -7,16 +7,24 @@ use reqwest::header::HeaderMap;
 use super::error::RateLimit;
 
 /// The wait Okta asks for on a 429: `X-Rate-Limit-Reset − Date + 1 s`, using
-/// the smallest reset when several are present. A reset at or before `Date`
-/// gives the minimum of 1 s. `None` when `Date` or the reset header is
-/// missing or unparsable (the caller then backs off exponentially).
+/// the smallest reset when several are present. Without a usable `Date`
+/// the local clock stands in for it (the reset is still the best guide).
+/// A reset at or before the reference time gives the minimum of 1 s.
+/// `None` when the reset header is missing or unparsable (the caller then
+/// backs off exponentially).
 pub(crate) fn rate_limit_wait(headers: &HeaderMap) -> Option<Duration> {
     let reset = RateLimit::from_headers(headers).reset?;
-    let date = server_date(headers)?;
+    let date = server_date(headers).unwrap_or_else(SystemTime::now);
     let date_secs =
         i64::try_from(date.duration_since(SystemTime::UNIX_EPOCH).ok()?.as_secs()).ok()?;
     let secs = reset.saturating_sub(date_secs).saturating_add(1).max(1);
     Some(Duration::from_secs(u64::try_from(secs).ok()?))
+}
+
+/// [`rate_limit_wait`] for any response (not only 429s): how long until
+/// the rate-limit window of `headers` resets.
+pub(crate) fn reset_wait(headers: &HeaderMap) -> Option<Duration> {
+    rate_limit_wait(headers)
 }
 
 /// The `Date` header.
@@ -92,12 +100,7 @@ mod tests {
 
     #[test]
     fn missing_or_bad_headers_give_none() {
-        assert_eq!(rate_limit_wait(&headers("", &["1757607758"])), None);
         assert_eq!(rate_limit_wait(&headers(DATE, &[])), None);
-        assert_eq!(
-            rate_limit_wait(&headers("yesterday", &["1757607758"])),
-            None
-        );
         assert_eq!(rate_limit_wait(&headers(DATE, &["soon"])), None);
         assert_eq!(
             rate_limit_wait(&headers(DATE, &["-99999999999999999999"])),
@@ -107,6 +110,22 @@ mod tests {
             rate_limit_wait(&headers(DATE, &["9223372036854775807"])).map(|d| d.as_secs() > 0),
             Some(true)
         );
+    }
+
+    #[test]
+    fn without_a_usable_date_the_local_clock_stands_in() {
+        let now = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let reset = (now + 30).to_string();
+        for date in ["", "yesterday"] {
+            let wait = rate_limit_wait(&headers(date, &[reset.as_str()]));
+            assert!(
+                wait.is_some_and(|w| w >= Duration::from_secs(29) && w <= Duration::from_secs(32)),
+                "{date:?}: {wait:?}"
+            );
+        }
     }
 
     #[test]
