@@ -117,9 +117,14 @@ async fn a_stalled_upload_costs_one_deadline_and_the_cancel_one_more_at_most() {
     assert!(took >= Duration::from_secs(2), "took {took:?}");
     assert!(took < Duration::from_millis(3_500), "took {took:?}");
     assert!(
-        matches!(err.kind(), ImportErrorKind::Api { source, .. } if matches!(source, okta_identity_source::Error::Timeout { .. })),
+        matches!(err.kind(), ImportErrorKind::Api { error: source, .. } if matches!(source, okta_identity_source::Error::Timeout { .. })),
         "{err}"
     );
+    // Each cause once: the line says it all, and no `source()` repeats it.
+    let line = err.to_string();
+    assert_eq!(line.matches("timed out").count(), 1, "{line}");
+    assert!(std::error::Error::source(&err).is_none(), "{line}");
+    assert!(std::error::Error::source(err.kind()).is_none(), "{line}");
     assert_accounted(err.report(), 5);
 }
 

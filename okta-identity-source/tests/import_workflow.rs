@@ -333,7 +333,7 @@ async fn an_upload_refused_for_good_cancels_the_session_and_stops() {
     };
     assert!(matches!(
         error.kind(),
-        okta_identity_source::import::ImportErrorKind::Api { step: Step::Upload, source }
+        okta_identity_source::import::ImportErrorKind::Api { step: Step::Upload, error: source }
             if source.status().map(|s| s.as_u16()) == Some(400)
     ));
     let report = error.report();

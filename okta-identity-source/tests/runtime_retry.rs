@@ -297,6 +297,15 @@ async fn connection_refused_is_a_transport_error() {
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert_eq!(err.status(), None);
     assert!(!err.to_string().contains(TOKEN));
+    // One complete line with the cause ("Connection refused"), and nothing
+    // more from `source()`: a reporter walking the chain prints it once.
+    let line = err.to_string();
+    assert!(line.to_lowercase().contains("refused"), "{line}");
+    assert!(std::error::Error::source(&err).is_none(), "{line}");
+    let Error::Transport { cause, .. } = &err else {
+        unreachable!()
+    };
+    assert!(cause.as_ref().is_some_and(|c| c.is_connect()), "{cause:?}");
 }
 
 #[tokio::test]

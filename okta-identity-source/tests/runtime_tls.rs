@@ -113,7 +113,11 @@ async fn an_untrusted_certificate_is_a_clear_error_and_not_retried() {
         ),
     ] {
         let err = get(&client).await.unwrap_err();
-        let Error::Transport { message, source } = &err else {
+        let Error::Transport {
+            message,
+            cause: source,
+        } = &err
+        else {
             panic!("{label}: expected Transport, got {err:?}")
         };
         assert!(source.is_some(), "{label}");

@@ -311,27 +311,30 @@ impl fmt::Display for Step {
 }
 
 /// Why a job stopped before it had read all its input.
+///
+/// `Display` is one complete line, the cause included, so no variant
+/// returns that cause again from `source()`: an error reporter (anyhow's
+/// `{:#}`, `main` returning an error) prints each cause once. The cause is
+/// in the variant's field.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ImportErrorKind {
     /// A request failed for good (not retryable, or retries exhausted).
-    #[error("{step} failed: {source}")]
+    #[error("{step} failed: {error}")]
     Api {
         /// The step that failed.
         step: Step,
         /// The final error.
-        #[source]
-        source: crate::Error,
+        error: crate::Error,
     },
     /// Session creation was still refused after
     /// [`max_cooldown_wait`](super::ImportOptions::max_cooldown_wait).
-    #[error("session creation still refused after waiting {waited:?} for the cool-down: {source}")]
+    #[error("session creation still refused after waiting {waited:?} for the cool-down: {error}")]
     Cooldown {
         /// How long the job waited.
         waited: Duration,
         /// The last refusal.
-        #[source]
-        source: crate::Error,
+        error: crate::Error,
     },
     /// A leftover loading session exists and the policy is
     /// [`LeftoverPolicy::Fail`](super::LeftoverPolicy::Fail).
@@ -344,7 +347,7 @@ pub enum ImportErrorKind {
     },
     /// A 429 whose rate limit resets later than
     /// [`max_rate_limit_wait`](super::ImportOptions::max_rate_limit_wait).
-    #[error("{step} failed: the rate limit resets in {}, later than the longest wait allowed ({}): {source}", human(*wait), human(*max))]
+    #[error("{step} failed: the rate limit resets in {}, later than the longest wait allowed ({}): {error}", human(*wait), human(*max))]
     RateLimit {
         /// The step that was refused.
         step: Step,
@@ -353,12 +356,11 @@ pub enum ImportErrorKind {
         /// The longest wait allowed.
         max: Duration,
         /// The 429.
-        #[source]
-        source: crate::Error,
+        error: crate::Error,
     },
     /// The input stream returned an error.
     #[error("input failed: {0}")]
-    Input(#[source] Box<dyn std::error::Error + Send + Sync>),
+    Input(Box<dyn std::error::Error + Send + Sync>),
 }
 
 fn human(d: Duration) -> String {
@@ -411,11 +413,10 @@ impl fmt::Display for ImportError {
     }
 }
 
-impl std::error::Error for ImportError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.kind)
-    }
-}
+/// `Display` already says why (the [`ImportErrorKind`]), so `source()`
+/// returns nothing: reporters print each cause once. Use
+/// [`ImportError::kind`] to match on it.
+impl std::error::Error for ImportError {}
 
 // ------------------------------------------------------------ report file
 

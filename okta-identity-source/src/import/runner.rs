@@ -411,7 +411,7 @@ impl Runner {
                     );
                     return Ok(());
                 }
-                Err(Stop::Api { source: e, .. })
+                Err(Stop::Api { error: e, .. })
                     if e.status() == Some(StatusCode::BAD_REQUEST) && has_data && !carried =>
                 {
                     // The session may be full (a reused leftover holds an
@@ -482,7 +482,12 @@ impl Runner {
                     sleep(wait).await;
                     attempt += 1;
                 }
-                Err(source) => return Err(Stop::Api { step, source }),
+                Err(source) => {
+                    return Err(Stop::Api {
+                        step,
+                        error: source,
+                    });
+                }
             }
         }
     }
@@ -508,7 +513,7 @@ impl Runner {
                     step,
                     wait,
                     max: self.opts.max_rate_limit_wait,
-                    source: error,
+                    error,
                 });
             }
             clock.excluded += wait;
@@ -516,10 +521,7 @@ impl Runner {
         }
         let wait = retry_wait(&error, attempt, self.opts.retry_interval);
         if !clock.allows(wait) {
-            return Err(Stop::Api {
-                step,
-                source: error,
-            });
+            return Err(Stop::Api { step, error });
         }
         Ok((wait, error))
     }
@@ -572,7 +574,7 @@ impl Runner {
                     _ => {
                         return Err(Stop::Api {
                             step: Step::CreateSession,
-                            source: Error::InvalidInput {
+                            error: Error::InvalidInput {
                                 message: "the created session has no id".into(),
                             },
                         });
@@ -615,10 +617,7 @@ impl Runner {
                 let since = *refused_since.get_or_insert_with(Instant::now);
                 let waited = since.elapsed();
                 if waited >= self.opts.max_cooldown_wait {
-                    return Err(Stop::Cooldown {
-                        waited,
-                        source: error,
-                    });
+                    return Err(Stop::Cooldown { waited, error });
                 }
                 let wait = cooldown_wait.min(self.opts.max_cooldown_wait - waited);
                 emit!(self, ImportEvent::WaitingForCooldown { wait });
@@ -647,7 +646,7 @@ impl Runner {
             }
             return Err(Stop::Api {
                 step: Step::CreateSession,
-                source: error,
+                error,
             });
         }
     }
@@ -755,7 +754,7 @@ impl Runner {
             if !refused && !error.is_retryable() {
                 return Err(Stop::Api {
                     step: Step::StartImport,
-                    source: error,
+                    error,
                 });
             }
             // Refused, or the answer was lost: ask where the session is.
@@ -779,7 +778,7 @@ impl Runner {
                 Status::InProgress => {
                     return Err(Stop::Api {
                         step: Step::StartImport,
-                        source: error,
+                        error,
                     });
                 }
                 Status::Created => return Ok(Status::Created),
@@ -814,10 +813,10 @@ impl Runner {
                     failures = 0;
                     p
                 }
-                Err(Stop::Api { source: e, .. }) if e.status() == Some(StatusCode::NOT_FOUND) => {
+                Err(Stop::Api { error: e, .. }) if e.status() == Some(StatusCode::NOT_FOUND) => {
                     return Ok(Outcome::Unknown(format!("the session is gone: {e}")));
                 }
-                Err(Stop::Api { source: e, .. })
+                Err(Stop::Api { error: e, .. })
                     if !matches!(e.status().map(|s| s.as_u16()), Some(400 | 401 | 403)) =>
                 {
                     failures += 1;
@@ -1089,13 +1088,13 @@ impl Runner {
         // the session could not be cancelled either, its fate is unknown.
         let upload_ambiguous = matches!(
             stop,
-            Stop::Api { step: Step::Upload, source } if source.status().is_none()
+            Stop::Api { step: Step::Upload, error: source } if source.status().is_none()
         );
         self.report.counts.failed += (pending.len() + self.unsent.len()) as u64;
         for m in pending {
             let error = if upload_failed {
                 match stop {
-                    Stop::Api { source, .. } => source.to_string(),
+                    Stop::Api { error: source, .. } => source.to_string(),
                     other => other.to_string(),
                 }
             } else {

@@ -17,8 +17,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// Match on the variant for the kind of failure; the helpers
 /// ([`Error::status`], [`Error::request_id`], [`Error::okta_error_code`],
 /// [`Error::is_retryable`]) answer the common questions without matching.
-/// `Display` is one line, for example
-/// `Okta HTTP 404 E0000007 Not found: Resource not found: abc (request id 7359fab5…)`.
+/// `Display` is one complete line, for example
+/// `Okta HTTP 404 E0000007 Not found: Resource not found: abc (request id 7359fab5…)`;
+/// it carries every cause, so `source()` returns none and a reporter prints
+/// each cause once.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -35,11 +37,13 @@ pub enum Error {
     /// (DNS, connect, TLS, reset connection).
     #[error("Okta request failed: {}", escape_server_text(message))]
     Transport {
-        /// What failed, without secrets.
+        /// What failed, without secrets: the underlying error and each of
+        /// its causes, on one line.
         message: String,
-        /// The underlying error.
-        #[source]
-        source: Option<reqwest::Error>,
+        /// The underlying error. Its causes are already in `message`, so
+        /// it is not returned by `source()` (a reporter would print them
+        /// twice); it is here for matching (`is_connect`, `is_timeout`…).
+        cause: Option<reqwest::Error>,
     },
     /// The call, retries included, did not finish within its deadline.
     #[error("Okta request timed out after {after:?}")]
@@ -94,10 +98,10 @@ impl Error {
         }
     }
 
-    pub(crate) fn transport(message: impl Into<String>, source: reqwest::Error) -> Self {
+    pub(crate) fn transport(message: impl Into<String>, cause: reqwest::Error) -> Self {
         Error::Transport {
             message: message.into(),
-            source: Some(source),
+            cause: Some(cause),
         }
     }
 
@@ -146,7 +150,7 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Api(e) => matches!(e.status.as_u16(), 429 | 503 | 504),
-            Error::Transport { source, .. } => !source
+            Error::Transport { cause, .. } => !cause
                 .as_ref()
                 .is_some_and(|e| super::tls::certificate_refused(e)),
             Error::Timeout { .. } => true,

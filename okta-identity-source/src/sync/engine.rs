@@ -583,7 +583,7 @@ impl SyncJob {
                     _ => {
                         return Err(SyncError::Api {
                             step: "create session",
-                            source: Error::InvalidInput {
+                            error: Error::InvalidInput {
                                 message: "the created session has no id".into(),
                             },
                         });
@@ -598,7 +598,7 @@ impl SyncJob {
                     .await
                     .map_err(|source| SyncError::Api {
                         step: "list sessions",
-                        source,
+                        error: source,
                     })?;
                 let loading = list.into_iter().find_map(|s| match (s.id, s.status) {
                     (Some(id), Some(st @ (Status::Created | Status::InProgress))) => Some((id, st)),
@@ -621,7 +621,7 @@ impl SyncJob {
                 if since.elapsed() >= o.max_cooldown_wait {
                     return Err(SyncError::Api {
                         step: "create session (cool-down)",
-                        source: error,
+                        error,
                     });
                 }
                 let wait = cooldown_wait.min(o.max_cooldown_wait.saturating_sub(since.elapsed()));
@@ -645,7 +645,7 @@ impl SyncJob {
             }
             return Err(SyncError::Api {
                 step: "create session",
-                source: error,
+                error,
             });
         }
     }
@@ -914,7 +914,7 @@ impl SyncJob {
                 Err(source) => {
                     return Err(SyncError::Api {
                         step: "get a pending session",
-                        source,
+                        error: source,
                     });
                 }
             };

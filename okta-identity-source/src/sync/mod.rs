@@ -117,6 +117,10 @@ impl Default for SyncOptions {
 }
 
 /// Why a sync could not go on.
+///
+/// `Display` is one complete line, the cause included, so no variant
+/// returns that cause again from `source()`: reporters print each cause
+/// once.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SyncError {
@@ -154,13 +158,12 @@ pub enum SyncError {
         status: String,
     },
     /// A request failed for good.
-    #[error("{step} failed: {source}")]
+    #[error("{step} failed: {error}")]
     Api {
         /// The step.
         step: &'static str,
         /// The error.
-        #[source]
-        source: crate::Error,
+        error: crate::Error,
     },
 }
 

@@ -71,13 +71,12 @@ pub enum StateError {
         expected: String,
     },
     /// A database error.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Database {
         /// The file.
         path: PathBuf,
-        /// The error.
-        #[source]
-        source: rusqlite::Error,
+        /// The error (already in `Display`, so not returned by `source()`).
+        error: rusqlite::Error,
     },
 }
 
@@ -115,7 +114,7 @@ impl State {
     pub(crate) fn db_error(&self, source: rusqlite::Error) -> StateError {
         StateError::Database {
             path: self.path.clone(),
-            source,
+            error: source,
         }
     }
 
@@ -125,7 +124,7 @@ impl State {
         let path_buf = path.to_owned();
         let db = |source| StateError::Database {
             path: path_buf.clone(),
-            source,
+            error: source,
         };
         let not_state = |detail: String| StateError::NotAStateFile {
             path: path_buf.clone(),
@@ -231,7 +230,7 @@ impl State {
         let path = PathBuf::from(":memory:");
         let db = |source| StateError::Database {
             path: path.clone(),
-            source,
+            error: source,
         };
         let conn = Connection::open_in_memory().map_err(db)?;
         conn.execute_batch(SCHEMA).map_err(db)?;
