@@ -13,8 +13,10 @@ pub mod ir;
 pub mod load;
 pub mod lower;
 pub mod naming;
+pub mod overlay;
 pub mod render;
 pub mod spec_add;
+pub mod spec_update;
 
 pub use diag::{Diagnostic, Severity};
 
