@@ -1,6 +1,7 @@
 //! `cargo xtask`: the project's automation. Thin: the generator is the
 //! `codegen` library; this binary only reads and writes files.
 
+mod api_report;
 mod bench;
 mod bench_build;
 mod check_specs;
