@@ -289,6 +289,11 @@ fn generate_crate(
     if touched > 0 {
         let text = crate::fsutil::read_spec(spec)?;
         crate::api_report::print_against_head(root, spec, &label, &text);
+        if crate::api_report::committed(root, spec).as_deref() == Some(text.as_str()) {
+            println!(
+                "{label} is as committed: the files changed because the generator did; this report covers spec changes only"
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
