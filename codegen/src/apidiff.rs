@@ -452,13 +452,12 @@ impl Differ {
                         Some(_) => {}
                     }
                 }
-                if ou.discriminator != nu.discriminator
-                    || ou
-                        .variants
+                let tags_changed = ou.variants.iter().any(|a| {
+                    nu.variants
                         .iter()
-                        .map(|v| &v.tags)
-                        .ne(nu.variants.iter().map(|v| &v.tags))
-                {
+                        .any(|b| b.rust_name == a.rust_name && b.tags != a.tags)
+                });
+                if ou.discriminator != nu.discriminator || tags_changed {
                     self.push(
                         Level::Patch,
                         What::Changed,
@@ -506,7 +505,7 @@ impl Differ {
                 .path_params
                 .iter()
                 .chain(&op.required_params)
-                .map(|p| (p.rust_name.clone(), rust(&p.ty)))
+                .map(|p| (p.rust_name.clone(), arg_ty(&p.ty)))
                 .collect();
             if let Some(b) = &op.body {
                 v.push(("body".into(), body(b)));
@@ -736,6 +735,8 @@ fn field_ty(f: &Field) -> String {
 
 fn body(b: &Body) -> String {
     let t = match &b.kind {
+        BodyKind::Json(TypeRef::String) => "&str".into(),
+        BodyKind::Json(TypeRef::Vec(item)) => format!("&[{}]", rust(item)),
         BodyKind::Json(t) => format!("&{}", rust(t)),
         BodyKind::Form(t) => format!("&{} (form)", rust(t)),
         BodyKind::Bytes { content_type } => match content_type {
@@ -759,12 +760,20 @@ fn success(s: &Success) -> String {
     }
 }
 
+/// A positional argument's type as the method takes it: strings by reference.
+fn arg_ty(t: &TypeRef) -> String {
+    match t {
+        TypeRef::String => "&str".into(),
+        other => rust(other),
+    }
+}
+
 fn signature(op: &Operation) -> String {
     let mut v: Vec<(String, String)> = op
         .path_params
         .iter()
         .chain(&op.required_params)
-        .map(|p| (p.rust_name.clone(), rust(&p.ty)))
+        .map(|p| (p.rust_name.clone(), arg_ty(&p.ty)))
         .collect();
     if let Some(b) = &op.body {
         v.push(("body".into(), body(b)));
