@@ -4,6 +4,7 @@
 mod api_report;
 mod bench;
 mod bench_build;
+mod check_semver;
 mod check_specs;
 mod codegen_cmd;
 mod fsutil;
@@ -100,6 +101,17 @@ enum Command {
         #[arg(long)]
         keep: bool,
     },
+    /// Prove that additions upstream are a minor change: generate crates
+    /// from xtask/semver/{base,additions,breaking}.yaml and compile one
+    /// downstream crate against each (`cargo check`). Run by CI.
+    CheckSemver {
+        /// The target directory the crates share (default: a fresh one).
+        #[arg(long)]
+        target_dir: Option<PathBuf>,
+        /// Keep the crates, logs and target directory.
+        #[arg(long)]
+        keep: bool,
+    },
     /// Edit spec/.
     Spec {
         #[command(subcommand)]
@@ -130,6 +142,7 @@ fn main() -> ExitCode {
             keep,
         } => check_specs::tags(&from, tag, target_dir, keep),
         Command::CheckFixtures { target_dir, keep } => check_specs::fixtures(target_dir, keep),
+        Command::CheckSemver { target_dir, keep } => check_semver::run(target_dir, keep),
     };
     match result {
         Ok(code) => code,
