@@ -10,6 +10,7 @@
 //!   (`profile.mobile_phone = Nullable::Null`);
 //! - a boxed field takes the unboxed value.
 //!
+//! Setters are the only inherent methods of a model struct besides `new`.
 //! A setter whose name is a method every generated struct already has (from
 //! `Default`, `Clone`, `PartialEq`, `Debug`, serde, or the constructor) is
 //! named `set_NAME` instead, so `Type::default()` and `x.clone()` keep their
@@ -74,6 +75,9 @@ pub fn for_struct(name: &proc_macro2::Ident, s: &Struct) -> TokenStream {
         constructor(s)
     };
     quote! {
+        // Setters are named after their fields, whatever the name (`is_…`,
+        // `add`): the naming lints for methods do not apply.
+        #[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
         impl #name {
             #new
             #(#setters)*
@@ -183,6 +187,7 @@ pub fn for_params(name: &proc_macro2::Ident, params: &[Param]) -> TokenStream {
         })
     });
     quote! {
+        #[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
         impl #name {
             #(#setters)*
         }
