@@ -17,6 +17,7 @@ pub struct BulkDeleteRequestBody {
         ::serde_json::Value,
     >,
 }
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl BulkDeleteRequestBody {
     /// Sets [`Self::entity_type`] to `Some(value)`.
     #[must_use]
@@ -133,6 +134,7 @@ pub struct BulkGroupDeleteRequestBody {
         ::serde_json::Value,
     >,
 }
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl BulkGroupDeleteRequestBody {
     /// Sets [`Self::external_ids`] to `Some(value)`.
     #[must_use]
@@ -180,6 +182,7 @@ pub struct BulkGroupMembershipsDeleteRequestBody {
         ::serde_json::Value,
     >,
 }
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl BulkGroupMembershipsDeleteRequestBody {
     /// Sets [`Self::memberships`] to `Some(value)`.
     #[must_use]
@@ -227,6 +230,7 @@ pub struct BulkGroupMembershipsUpsertRequestBody {
         ::serde_json::Value,
     >,
 }
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl BulkGroupMembershipsUpsertRequestBody {
     /// Sets [`Self::memberships`] to `Some(value)`.
     #[must_use]
@@ -277,6 +281,7 @@ pub struct BulkGroupUpsertRequestBody {
         ::serde_json::Value,
     >,
 }
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl BulkGroupUpsertRequestBody {
     /// Sets [`Self::profiles`] to `Some(value)`.
     #[must_use]
@@ -328,6 +333,7 @@ pub struct BulkGroupUpsertRequestBodyProfilesItem {
         ::serde_json::Value,
     >,
 }
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl BulkGroupUpsertRequestBodyProfilesItem {
     /// Sets [`Self::external_id`] to `Some(value)`.
     #[must_use]
@@ -391,6 +397,7 @@ pub struct BulkUpsertRequestBody {
         ::serde_json::Value,
     >,
 }
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl BulkUpsertRequestBody {
     /// Sets [`Self::entity_type`] to `Some(value)`.
     #[must_use]
@@ -508,6 +515,7 @@ pub struct BulkUpsertRequestBodyProfilesItem {
         ::serde_json::Value,
     >,
 }
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl BulkUpsertRequestBodyProfilesItem {
     /// Sets [`Self::external_id`] to `Some(value)`.
     #[must_use]
@@ -576,6 +584,7 @@ pub struct Error {
         ::serde_json::Value,
     >,
 }
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl Error {
     /// Sets [`Self::error_causes`] to `Some(value)`.
     #[must_use]
@@ -667,6 +676,7 @@ pub struct ErrorCause {
         ::serde_json::Value,
     >,
 }
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl ErrorCause {
     /// Sets [`Self::error_summary`] to `Some(value)`.
     #[must_use]
@@ -717,6 +727,7 @@ pub struct GroupMembershipsResponseSchema {
         ::serde_json::Value,
     >,
 }
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl GroupMembershipsResponseSchema {
     /// Sets [`Self::member_external_ids`] to `Some(value)`.
     #[must_use]
@@ -766,6 +777,7 @@ pub struct GroupsRequestSchema {
         ::serde_json::Value,
     >,
 }
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl GroupsRequestSchema {
     /// Sets [`Self::external_id`] to `Some(value)`.
     #[must_use]
@@ -829,6 +841,7 @@ pub struct GroupsResponseSchema {
         ::serde_json::Value,
     >,
 }
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl GroupsResponseSchema {
     /// Sets [`Self::external_id`] to `Some(value)`.
     #[must_use]
@@ -909,6 +922,7 @@ pub struct IdentitySourceGroupMembershipsDeleteProfileItem {
         ::serde_json::Value,
     >,
 }
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl IdentitySourceGroupMembershipsDeleteProfileItem {
     /// Sets [`Self::group_external_id`] to `Some(value)`.
     #[must_use]
@@ -978,6 +992,7 @@ pub struct IdentitySourceGroupMembershipsUpsertProfileItem {
         ::serde_json::Value,
     >,
 }
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl IdentitySourceGroupMembershipsUpsertProfileItem {
     /// Sets [`Self::group_external_id`] to `Some(value)`.
     #[must_use]
@@ -1042,6 +1057,7 @@ pub struct IdentitySourceGroupProfileForUpsert {
         ::serde_json::Value,
     >,
 }
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl IdentitySourceGroupProfileForUpsert {
     /// Sets [`Self::description`] to `Nullable::Value(value)` (assign the field for `Null`).
     #[must_use]
@@ -1110,6 +1126,7 @@ pub struct IdentitySourceSession {
         ::serde_json::Value,
     >,
 }
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl IdentitySourceSession {
     /// Sets [`Self::created`] to `Some(value)`.
     #[must_use]
@@ -1306,6 +1323,7 @@ pub struct IdentitySourceUserProfileForDelete {
         ::serde_json::Value,
     >,
 }
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl IdentitySourceUserProfileForDelete {
     /// Sets [`Self::external_id`] to `Some(value)`.
     #[must_use]
@@ -1369,6 +1387,7 @@ pub struct IdentitySourceUserProfileForUpsert {
         ::serde_json::Value,
     >,
 }
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl IdentitySourceUserProfileForUpsert {
     /// Sets [`Self::email`] to `Some(value)`.
     #[must_use]
@@ -1495,6 +1514,7 @@ pub struct IdentitySourceUserProfileForUpsertRequired {
         ::serde_json::Value,
     >,
 }
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl IdentitySourceUserProfileForUpsertRequired {
     /// Sets [`Self::email`] to `value`.
     #[must_use]
@@ -1609,6 +1629,7 @@ pub struct MembershipRequestSchema {
         ::serde_json::Value,
     >,
 }
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl MembershipRequestSchema {
     /// Sets [`Self::member_external_id`] to `Some(value)`.
     #[must_use]
@@ -1658,6 +1679,7 @@ pub struct UserRequestSchema {
         ::serde_json::Value,
     >,
 }
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl UserRequestSchema {
     /// Sets [`Self::external_id`] to `Some(value)`.
     #[must_use]
@@ -1724,6 +1746,7 @@ pub struct UserResponseSchema {
         ::serde_json::Value,
     >,
 }
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl UserResponseSchema {
     /// Sets [`Self::created`] to `Some(value)`.
     #[must_use]
@@ -1815,6 +1838,7 @@ pub struct UsersUpdateRequestSchema {
         ::serde_json::Value,
     >,
 }
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl UsersUpdateRequestSchema {
     /// Sets [`Self::profile`] to `Some(value)`.
     #[must_use]
@@ -1860,6 +1884,7 @@ pub struct GetIdentitySourceGroupMembershipsParams {
     /// If your request times out, retry your request with a smaller `limit` and [page the results](https://developer.okta.com/docs/api/#pagination).
     pub limit: ::std::option::Option<i32>,
 }
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl GetIdentitySourceGroupMembershipsParams {
     /// Sets [`Self::after`] to `Some(value)`.
     #[must_use]
