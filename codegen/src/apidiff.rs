@@ -534,6 +534,31 @@ impl Differ {
                 &at,
             );
         }
+        if o.params_struct != n.params_struct {
+            if let Some(s) = &o.params_struct {
+                self.push(
+                    Level::Major,
+                    What::Removed,
+                    format!("struct {s}"),
+                    None,
+                    &op_pointer(o),
+                );
+            }
+            if let Some(s) = &n.params_struct {
+                let fields: Vec<String> = n
+                    .optional_params
+                    .iter()
+                    .map(|p| format!("{}: Option<{}>", p.rust_name, rust(&p.ty)))
+                    .collect();
+                self.push(
+                    Level::Minor,
+                    What::Added,
+                    format!("struct {s} {{ {} }}", fields.join(", ")),
+                    None,
+                    &at,
+                );
+            }
+        }
         // Optional parameters: fields of the `…Params` struct, when it stays.
         if o.params_struct.is_some() && o.params_struct == n.params_struct {
             let s = n.params_struct.as_deref().unwrap_or_default();

@@ -99,14 +99,14 @@ pub fn reapply(
     let header = leading_comments(crate::load::without_bom(target));
     let mut doc = crate::load::parse_yaml(target, &mut diags)?;
     let outcomes = crate::overlay::apply(&mut doc, overlay.overlay);
-    let mut diags = Diagnostics::new(overlay.label);
+    let mut diags = Diagnostics::new(target_label);
     for o in &outcomes {
         if let Status::Conflict { pointer, message } = &o.status {
             diags.error(
                 &Pointer::from_ref(pointer),
                 format!(
-                    "correction `{}` does not apply to {target_label}: {message}",
-                    o.id
+                    "correction `{}` of {} does not apply: {message}",
+                    o.id, overlay.label
                 ),
             );
         }
@@ -279,12 +279,15 @@ pub(crate) fn merge(
         }
     }
     if let Some(o) = overlay {
-        let mut diags = Diagnostics::new(o.label);
+        let mut diags = Diagnostics::new(target_label);
         for (id, status) in &outcomes {
             if let Status::Conflict { pointer, message } = status {
                 diags.error(
                     &Pointer::from_ref(pointer),
-                    format!("correction `{id}` no longer applies to {target_label}: {message}"),
+                    format!(
+                        "correction `{id}` of {} no longer applies: {message}",
+                        o.label
+                    ),
                 );
             }
         }

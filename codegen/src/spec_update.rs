@@ -299,7 +299,7 @@ corrections:
         assert_eq!(
             text,
             [
-                "error: c.yaml#/paths/~1s/post/responses/200: correction `C1` no longer applies to s.yaml: nothing to move from here"
+                "error: s.yaml#/paths/~1s/post/responses/200: correction `C1` of c.yaml no longer applies: nothing to move from here"
             ]
         );
     }

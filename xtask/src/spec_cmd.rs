@@ -77,6 +77,9 @@ pub fn print_outcomes(outcomes: &[Outcome], overlay: &str, upstream_fresh: bool)
     let mut waiting = Vec::new();
     for o in outcomes {
         match &o.status {
+            Status::Applied if upstream_fresh => {
+                println!("correction {}: applied (upstream still needs it)", o.id)
+            }
             Status::Applied => println!("correction {}: applied", o.id),
             Status::InPlace if upstream_fresh => println!(
                 "correction {}: upstream already has it; it can be dropped from {overlay}",
