@@ -11,7 +11,7 @@ use serde_yaml::{Mapping, Value};
 use crate::diag::{Diagnostic, Diagnostics, Pointer};
 use crate::overlay::{Outcome, Overlay, Status};
 
-const METHODS: &[&str] = &[
+pub(crate) const METHODS: &[&str] = &[
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 

@@ -58,6 +58,32 @@ pub fn update(
     let header = leading_comments(crate::load::without_bom(target));
     let old = crate::load::parse_yaml(target, &mut tg_diags)?;
     let up = crate::load::parse_yaml(upstream, &mut up_diags)?;
+    // An operation without an operationId cannot be found upstream again:
+    // refreshing would silently drop it.
+    for (path, item) in old
+        .get("paths")
+        .and_then(Value::as_mapping)
+        .into_iter()
+        .flatten()
+    {
+        for m in crate::spec_add::METHODS {
+            if item
+                .get(*m)
+                .is_some_and(|op| op.get("operationId").is_none())
+            {
+                tg_diags.error(
+                    &crate::diag::Pointer::root()
+                        .push("paths")
+                        .push(path.as_str().unwrap_or_default())
+                        .push(m),
+                    "this operation has no operationId, so `spec update` cannot refresh it; give it upstream's",
+                );
+            }
+        }
+    }
+    if tg_diags.has_errors() {
+        return Err(tg_diags.into_sorted());
+    }
     let old_ops = operations(&old);
     let up_ops = operations(&up);
     let mut report = UpdateReport {
@@ -280,6 +306,20 @@ corrections:
             update("s.yaml", &spec, "up.yaml", NEW_UPSTREAM, o, true).expect("updates");
         assert!(report.removed_missing && !removed.contains("/gone:"));
         assert!(crate::generate("s.yaml", &removed).is_ok());
+    }
+
+    #[test]
+    fn an_operation_without_an_operation_id_is_an_error_not_a_loss() {
+        let spec = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /x:\n    get:\n      responses: {'204': {description: none}}\n";
+        let err =
+            update("s.yaml", spec, "up.yaml", NEW_UPSTREAM, None, false).expect_err("refused");
+        assert_eq!(err.len(), 1);
+        assert!(
+            err[0]
+                .to_string()
+                .starts_with("error: s.yaml#/paths/~1x/get: this operation has no operationId"),
+            "{err:?}"
+        );
     }
 
     #[test]
