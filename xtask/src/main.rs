@@ -82,6 +82,11 @@ enum Command {
         /// Only these tags (repeatable; default: every tag).
         #[arg(long)]
         tag: Vec<String>,
+        /// Add each tag to a copy of spec/ (with spec/corrections.yaml), as
+        /// a user extends the crate, instead of to an empty spec; a warning
+        /// the overlay does not accept fails the tag.
+        #[arg(long)]
+        into_spec: bool,
         /// The target directory the crates share (default: a fresh one).
         #[arg(long)]
         target_dir: Option<PathBuf>,
@@ -138,9 +143,10 @@ fn main() -> ExitCode {
         Command::CheckTags {
             from,
             tag,
+            into_spec,
             target_dir,
             keep,
-        } => check_specs::tags(&from, tag, target_dir, keep),
+        } => check_specs::tags(&from, tag, into_spec, target_dir, keep),
         Command::CheckFixtures { target_dir, keep } => check_specs::fixtures(target_dir, keep),
         Command::CheckSemver { target_dir, keep } => check_semver::run(target_dir, keep),
     };

@@ -160,6 +160,19 @@ pub fn run(command: SpecCommand) -> anyhow::Result<ExitCode> {
                     if let Some(o) = &overlay {
                         print_outcomes(&report.corrections, &o.label, false);
                     }
+                    if let Some(before) = target.as_deref()
+                        && before != text
+                    {
+                        crate::api_report::print(
+                            &format!(
+                                "public API change, {spec_label} → with the added operations:"
+                            ),
+                            &spec_label,
+                            before,
+                            &format!("{spec_label} (added to)"),
+                            &text,
+                        );
+                    }
                     println!("next: cargo xtask codegen");
                     Ok(ExitCode::SUCCESS)
                 }
