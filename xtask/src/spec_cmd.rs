@@ -290,3 +290,197 @@ fn update(from: &Path, remove_missing: bool, spec: Option<PathBuf>) -> anyhow::R
     }
     Ok(ExitCode::SUCCESS)
 }
+
+#[cfg(test)]
+mod tests {
+    use codegen::overlay::{Overlay, PatchOp, Status};
+    use codegen::spec_add::OverlayRef;
+    use serde_yaml::Value;
+
+    use crate::workspace_root;
+
+    /// `overlay`'s corrections undone, from their `test`s: the document as
+    /// upstream publishes it.
+    fn uncorrected(overlay: &Overlay) -> Overlay {
+        let mut undo = Overlay::default();
+        for c in &overlay.corrections {
+            let premise = |path: &str| {
+                c.patch.iter().find_map(|op| match op {
+                    PatchOp::Test { path: p, value } if p == path => Some(value.clone()),
+                    _ => None,
+                })
+            };
+            let mut patch = Vec::new();
+            for op in c.patch.iter().rev() {
+                patch.push(match op {
+                    PatchOp::Add { path, .. } | PatchOp::Replace { path, .. } => {
+                        match premise(path) {
+                            Some(value) => PatchOp::Replace {
+                                path: path.clone(),
+                                value,
+                            },
+                            None => PatchOp::Remove { path: path.clone() },
+                        }
+                    }
+                    PatchOp::Remove { path } => PatchOp::Add {
+                        path: path.clone(),
+                        value: premise(path).expect("a removal states what it removes"),
+                    },
+                    PatchOp::Move { from, path } => PatchOp::Move {
+                        from: path.clone(),
+                        path: from.clone(),
+                    },
+                    PatchOp::Test { .. } => continue,
+                });
+            }
+            undo.corrections.push(codegen::overlay::Correction {
+                id: format!("undo {}", c.id),
+                reason: "test".into(),
+                evidence: "test".into(),
+                patch,
+            });
+        }
+        undo
+    }
+
+    fn patch(doc: &mut Value, text: &str) {
+        let overlay = codegen::overlay::parse("release.yaml", text).expect("parses");
+        for o in codegen::overlay::apply(doc, &overlay) {
+            assert_eq!(o.status, Status::Applied, "{}", o.id);
+        }
+    }
+
+    /// A simulated next release of upstream (properties and an enum value
+    /// added to the identity-source session schema, a property removed, a
+    /// parameter added) applied with `spec update`, as the committed
+    /// spec/ and spec/corrections.yaml stand: every correction survives,
+    /// the report names each item and says major, and a second run changes
+    /// nothing.
+    #[test]
+    fn a_simulated_release_of_the_identity_source_session_schema() {
+        let root = workspace_root();
+        let spec =
+            std::fs::read_to_string(root.join("spec/okta-identity-source.yaml")).expect("spec/");
+        let overlay_text =
+            std::fs::read_to_string(root.join("spec/corrections.yaml")).expect("overlay");
+        let overlay =
+            codegen::overlay::parse("spec/corrections.yaml", &overlay_text).expect("parses");
+        let mut diags = codegen::diag::Diagnostics::new("spec");
+        let mut upstream = codegen::load::parse_yaml(&spec, &mut diags).expect("parses");
+        for o in codegen::overlay::apply(&mut upstream, &uncorrected(&overlay)) {
+            assert_eq!(o.status, Status::Applied, "{}", o.id);
+        }
+        // The session property the release removes: one spec/ has (not the id).
+        let removed = codegen::overlay::get(
+            &upstream,
+            "#/components/schemas/IdentitySourceSession/properties",
+        )
+        .and_then(Value::as_mapping)
+        .and_then(|m| {
+            m.keys()
+                .filter_map(Value::as_str)
+                .filter(|k| !matches!(*k, "id" | "status"))
+                .last()
+                .map(str::to_string)
+        })
+        .expect("the session schema has properties");
+        patch(
+            &mut upstream,
+            &r##"
+corrections:
+- id: release
+  reason: r
+  evidence: e
+  patch:
+  - {op: add, path: '#/components/schemas/IdentitySourceSession/properties/importedUsers', value: {type: integer, readOnly: true}}
+  - {op: add, path: '#/components/schemas/IdentitySourceSession/properties/failureReason', value: {type: string}}
+  - {op: add, path: '#/components/schemas/IdentitySourceSessionStatus/enum/-', value: PAUSED}
+  - {op: remove, path: '#/components/schemas/IdentitySourceSession/properties/REMOVED'}
+  - {op: add, path: '#/paths/~1api~1v1~1identity-sources~1{identitySourceId}~1groups~1{groupOrExternalId}~1membership/get/parameters/-', value: {name: expand, in: query, schema: {type: string}}}
+"##
+            .replace("REMOVED", &removed),
+        );
+        let newer = serde_yaml::to_string(&upstream).expect("serializes");
+        let o = Some(OverlayRef {
+            label: "spec/corrections.yaml",
+            overlay: &overlay,
+        });
+        let (updated, report) = codegen::spec_update::update(
+            "spec/okta-identity-source.yaml",
+            &spec,
+            "newer.yaml",
+            &newer,
+            o,
+            false,
+        )
+        .expect("updates");
+        let ids: Vec<&str> = report.corrections.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["C1", "C2", "C3", "C4", "A1"]);
+        assert!(
+            report
+                .corrections
+                .iter()
+                .all(|c| c.status == Status::Applied),
+            "every correction is still needed and re-applied: {:?}",
+            report.corrections
+        );
+        assert!(report.missing_upstream.is_empty());
+        let check = codegen::overlay::check_in_place(
+            "spec",
+            "overlay",
+            &codegen::load::parse_yaml(&updated, &mut diags).expect("parses"),
+            &overlay,
+        );
+        assert!(check.is_empty(), "{check:?}");
+
+        let api = crate::api_report::report("old", &spec, "new", &updated).expect("generates");
+        let text = api.to_string();
+        let removed_line = format!(
+            "major  removed  field IdentitySourceSession::{}  (#/components/schemas/IdentitySourceSession/properties/{removed})",
+            codegen::naming::field_name(&removed)
+        );
+        for item in [
+            removed_line.as_str(),
+            "minor  added    field IdentitySourceSession::imported_users: Option<i64>  (#/components/schemas/IdentitySourceSession/properties/importedUsers)",
+            "minor  added    field IdentitySourceSession::failure_reason: Option<String>  (#/components/schemas/IdentitySourceSession/properties/failureReason)",
+            "minor  added    variant IdentitySourceSessionStatus::Paused (`PAUSED`)  (#/components/schemas/IdentitySourceSessionStatus/enum)",
+            "minor  added    optional parameter GetIdentitySourceGroupMembershipsParams::expand: Option<String> of Client::get_identity_source_group_memberships",
+        ] {
+            assert!(text.contains(item), "missing `{item}` in\n{text}");
+        }
+        assert!(text.ends_with("\npublic API: major change"), "{text}");
+
+        let (again, _) = codegen::spec_update::update(
+            "spec/okta-identity-source.yaml",
+            &updated,
+            "newer.yaml",
+            &newer,
+            o,
+            false,
+        )
+        .expect("updates");
+        assert_eq!(again, updated, "a second run changes nothing");
+        // Upstream as spec/ was cut from it: the update reproduces spec/.
+        let unchanged = codegen::spec_update::update(
+            "spec/okta-identity-source.yaml",
+            &spec,
+            "same.yaml",
+            &serde_yaml::to_string(&{
+                let mut d = codegen::load::parse_yaml(&spec, &mut diags).expect("parses");
+                for o in codegen::overlay::apply(&mut d, &uncorrected(&overlay)) {
+                    assert_eq!(o.status, Status::Applied);
+                }
+                d
+            })
+            .expect("serializes"),
+            o,
+            false,
+        )
+        .expect("updates")
+        .0;
+        assert_eq!(
+            unchanged, spec,
+            "spec/ is upstream plus its corrections, and nothing else"
+        );
+    }
+}
