@@ -109,7 +109,7 @@ fn field_setter(f: &Field, setter: &str) -> TokenStream {
             "to `Nullable::Value(value)` (assign the field for `Null`)",
         ),
     };
-    let doc = format!(" Sets [`Self::{}`] {how}.", f.rust_name);
+    let doc = format!(" Sets `{}` {how}.", f.rust_name);
     quote! {
         #[doc = #doc]
         #[must_use]
@@ -176,7 +176,7 @@ pub fn for_params(name: &proc_macro2::Ident, params: &[Param]) -> TokenStream {
         let field = format_ident!("{}", p.rust_name);
         let setter = format_ident!("{}", n);
         let t = ty(&p.ty, Scope::Models);
-        let doc = format!(" Sets [`Self::{}`] to `Some(value)`.", p.rust_name);
+        let doc = format!(" Sets `{}` to `Some(value)`.", p.rust_name);
         Some(quote! {
             #[doc = #doc]
             #[must_use]
