@@ -19,7 +19,7 @@ pub struct BulkDeleteRequestBody {
 }
 #[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl BulkDeleteRequestBody {
-    /// Sets [`Self::entity_type`] to `Some(value)`.
+    /// Sets `entity_type` to `Some(value)`.
     #[must_use]
     pub fn entity_type(
         mut self,
@@ -28,7 +28,7 @@ impl BulkDeleteRequestBody {
         self.entity_type = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sets [`Self::profiles`] to `Some(value)`.
+    /// Sets `profiles` to `Some(value)`.
     #[must_use]
     pub fn profiles(
         mut self,
@@ -136,7 +136,7 @@ pub struct BulkGroupDeleteRequestBody {
 }
 #[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl BulkGroupDeleteRequestBody {
-    /// Sets [`Self::external_ids`] to `Some(value)`.
+    /// Sets `external_ids` to `Some(value)`.
     #[must_use]
     pub fn external_ids(
         mut self,
@@ -184,7 +184,7 @@ pub struct BulkGroupMembershipsDeleteRequestBody {
 }
 #[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl BulkGroupMembershipsDeleteRequestBody {
-    /// Sets [`Self::memberships`] to `Some(value)`.
+    /// Sets `memberships` to `Some(value)`.
     #[must_use]
     pub fn memberships(
         mut self,
@@ -232,7 +232,7 @@ pub struct BulkGroupMembershipsUpsertRequestBody {
 }
 #[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl BulkGroupMembershipsUpsertRequestBody {
-    /// Sets [`Self::memberships`] to `Some(value)`.
+    /// Sets `memberships` to `Some(value)`.
     #[must_use]
     pub fn memberships(
         mut self,
@@ -283,7 +283,7 @@ pub struct BulkGroupUpsertRequestBody {
 }
 #[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl BulkGroupUpsertRequestBody {
-    /// Sets [`Self::profiles`] to `Some(value)`.
+    /// Sets `profiles` to `Some(value)`.
     #[must_use]
     pub fn profiles(
         mut self,
@@ -335,7 +335,7 @@ pub struct BulkGroupUpsertRequestBodyProfilesItem {
 }
 #[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl BulkGroupUpsertRequestBodyProfilesItem {
-    /// Sets [`Self::external_id`] to `Some(value)`.
+    /// Sets `external_id` to `Some(value)`.
     #[must_use]
     pub fn external_id(
         mut self,
@@ -344,7 +344,7 @@ impl BulkGroupUpsertRequestBodyProfilesItem {
         self.external_id = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sets [`Self::profile`] to `Some(value)`.
+    /// Sets `profile` to `Some(value)`.
     #[must_use]
     pub fn profile(
         mut self,
@@ -399,7 +399,7 @@ pub struct BulkUpsertRequestBody {
 }
 #[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl BulkUpsertRequestBody {
-    /// Sets [`Self::entity_type`] to `Some(value)`.
+    /// Sets `entity_type` to `Some(value)`.
     #[must_use]
     pub fn entity_type(
         mut self,
@@ -408,7 +408,7 @@ impl BulkUpsertRequestBody {
         self.entity_type = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sets [`Self::profiles`] to `Some(value)`.
+    /// Sets `profiles` to `Some(value)`.
     #[must_use]
     pub fn profiles(
         mut self,
@@ -517,7 +517,7 @@ pub struct BulkUpsertRequestBodyProfilesItem {
 }
 #[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl BulkUpsertRequestBodyProfilesItem {
-    /// Sets [`Self::external_id`] to `Some(value)`.
+    /// Sets `external_id` to `Some(value)`.
     #[must_use]
     pub fn external_id(
         mut self,
@@ -526,7 +526,7 @@ impl BulkUpsertRequestBodyProfilesItem {
         self.external_id = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sets [`Self::profile`] to `Some(value)`.
+    /// Sets `profile` to `Some(value)`.
     #[must_use]
     pub fn profile(
         mut self,
@@ -586,7 +586,7 @@ pub struct Error {
 }
 #[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl Error {
-    /// Sets [`Self::error_causes`] to `Some(value)`.
+    /// Sets `error_causes` to `Some(value)`.
     #[must_use]
     pub fn error_causes(
         mut self,
@@ -595,7 +595,7 @@ impl Error {
         self.error_causes = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sets [`Self::error_code`] to `Some(value)`.
+    /// Sets `error_code` to `Some(value)`.
     #[must_use]
     pub fn error_code(
         mut self,
@@ -604,7 +604,7 @@ impl Error {
         self.error_code = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sets [`Self::error_id`] to `Some(value)`.
+    /// Sets `error_id` to `Some(value)`.
     #[must_use]
     pub fn error_id(
         mut self,
@@ -613,7 +613,7 @@ impl Error {
         self.error_id = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sets [`Self::error_link`] to `Some(value)`.
+    /// Sets `error_link` to `Some(value)`.
     #[must_use]
     pub fn error_link(
         mut self,
@@ -622,7 +622,7 @@ impl Error {
         self.error_link = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sets [`Self::error_summary`] to `Some(value)`.
+    /// Sets `error_summary` to `Some(value)`.
     #[must_use]
     pub fn error_summary(
         mut self,
@@ -678,7 +678,7 @@ pub struct ErrorCause {
 }
 #[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl ErrorCause {
-    /// Sets [`Self::error_summary`] to `Some(value)`.
+    /// Sets `error_summary` to `Some(value)`.
     #[must_use]
     pub fn error_summary(
         mut self,
@@ -729,7 +729,7 @@ pub struct GroupMembershipsResponseSchema {
 }
 #[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl GroupMembershipsResponseSchema {
-    /// Sets [`Self::member_external_ids`] to `Some(value)`.
+    /// Sets `member_external_ids` to `Some(value)`.
     #[must_use]
     pub fn member_external_ids(
         mut self,
@@ -779,7 +779,7 @@ pub struct GroupsRequestSchema {
 }
 #[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl GroupsRequestSchema {
-    /// Sets [`Self::external_id`] to `Some(value)`.
+    /// Sets `external_id` to `Some(value)`.
     #[must_use]
     pub fn external_id(
         mut self,
@@ -788,7 +788,7 @@ impl GroupsRequestSchema {
         self.external_id = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sets [`Self::profile`] to `Some(value)`.
+    /// Sets `profile` to `Some(value)`.
     #[must_use]
     pub fn profile(
         mut self,
@@ -843,7 +843,7 @@ pub struct GroupsResponseSchema {
 }
 #[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl GroupsResponseSchema {
-    /// Sets [`Self::external_id`] to `Some(value)`.
+    /// Sets `external_id` to `Some(value)`.
     #[must_use]
     pub fn external_id(
         mut self,
@@ -852,7 +852,7 @@ impl GroupsResponseSchema {
         self.external_id = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sets [`Self::id`] to `Some(value)`.
+    /// Sets `id` to `Some(value)`.
     #[must_use]
     pub fn id(
         mut self,
@@ -861,7 +861,7 @@ impl GroupsResponseSchema {
         self.id = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sets [`Self::profile`] to `Some(value)`.
+    /// Sets `profile` to `Some(value)`.
     #[must_use]
     pub fn profile(
         mut self,
@@ -924,7 +924,7 @@ pub struct IdentitySourceGroupMembershipsDeleteProfileItem {
 }
 #[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl IdentitySourceGroupMembershipsDeleteProfileItem {
-    /// Sets [`Self::group_external_id`] to `Some(value)`.
+    /// Sets `group_external_id` to `Some(value)`.
     #[must_use]
     pub fn group_external_id(
         mut self,
@@ -933,7 +933,7 @@ impl IdentitySourceGroupMembershipsDeleteProfileItem {
         self.group_external_id = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sets [`Self::member_external_ids`] to `Some(value)`.
+    /// Sets `member_external_ids` to `Some(value)`.
     #[must_use]
     pub fn member_external_ids(
         mut self,
@@ -994,7 +994,7 @@ pub struct IdentitySourceGroupMembershipsUpsertProfileItem {
 }
 #[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl IdentitySourceGroupMembershipsUpsertProfileItem {
-    /// Sets [`Self::group_external_id`] to `Some(value)`.
+    /// Sets `group_external_id` to `Some(value)`.
     #[must_use]
     pub fn group_external_id(
         mut self,
@@ -1003,7 +1003,7 @@ impl IdentitySourceGroupMembershipsUpsertProfileItem {
         self.group_external_id = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sets [`Self::member_external_ids`] to `Some(value)`.
+    /// Sets `member_external_ids` to `Some(value)`.
     #[must_use]
     pub fn member_external_ids(
         mut self,
@@ -1059,7 +1059,7 @@ pub struct IdentitySourceGroupProfileForUpsert {
 }
 #[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl IdentitySourceGroupProfileForUpsert {
-    /// Sets [`Self::description`] to `Nullable::Value(value)` (assign the field for `Null`).
+    /// Sets `description` to `Nullable::Value(value)` (assign the field for `Null`).
     #[must_use]
     pub fn description(
         mut self,
@@ -1068,7 +1068,7 @@ impl IdentitySourceGroupProfileForUpsert {
         self.description = crate::runtime::Nullable::Value(value.into());
         self
     }
-    /// Sets [`Self::display_name`] to `Some(value)`.
+    /// Sets `display_name` to `Some(value)`.
     #[must_use]
     pub fn display_name(
         mut self,
@@ -1128,7 +1128,7 @@ pub struct IdentitySourceSession {
 }
 #[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl IdentitySourceSession {
-    /// Sets [`Self::created`] to `Some(value)`.
+    /// Sets `created` to `Some(value)`.
     #[must_use]
     pub fn created(
         mut self,
@@ -1137,7 +1137,7 @@ impl IdentitySourceSession {
         self.created = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sets [`Self::id`] to `Some(value)`.
+    /// Sets `id` to `Some(value)`.
     #[must_use]
     pub fn id(
         mut self,
@@ -1146,7 +1146,7 @@ impl IdentitySourceSession {
         self.id = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sets [`Self::identity_source_id`] to `Some(value)`.
+    /// Sets `identity_source_id` to `Some(value)`.
     #[must_use]
     pub fn identity_source_id(
         mut self,
@@ -1155,7 +1155,7 @@ impl IdentitySourceSession {
         self.identity_source_id = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sets [`Self::import_type`] to `Some(value)`.
+    /// Sets `import_type` to `Some(value)`.
     #[must_use]
     pub fn import_type(
         mut self,
@@ -1164,7 +1164,7 @@ impl IdentitySourceSession {
         self.import_type = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sets [`Self::last_updated`] to `Some(value)`.
+    /// Sets `last_updated` to `Some(value)`.
     #[must_use]
     pub fn last_updated(
         mut self,
@@ -1173,7 +1173,7 @@ impl IdentitySourceSession {
         self.last_updated = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sets [`Self::status`] to `Some(value)`.
+    /// Sets `status` to `Some(value)`.
     #[must_use]
     pub fn status(
         mut self,
@@ -1325,7 +1325,7 @@ pub struct IdentitySourceUserProfileForDelete {
 }
 #[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl IdentitySourceUserProfileForDelete {
-    /// Sets [`Self::external_id`] to `Some(value)`.
+    /// Sets `external_id` to `Some(value)`.
     #[must_use]
     pub fn external_id(
         mut self,
@@ -1389,7 +1389,7 @@ pub struct IdentitySourceUserProfileForUpsert {
 }
 #[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl IdentitySourceUserProfileForUpsert {
-    /// Sets [`Self::email`] to `Some(value)`.
+    /// Sets `email` to `Some(value)`.
     #[must_use]
     pub fn email(
         mut self,
@@ -1398,7 +1398,7 @@ impl IdentitySourceUserProfileForUpsert {
         self.email = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sets [`Self::first_name`] to `Nullable::Value(value)` (assign the field for `Null`).
+    /// Sets `first_name` to `Nullable::Value(value)` (assign the field for `Null`).
     #[must_use]
     pub fn first_name(
         mut self,
@@ -1407,7 +1407,7 @@ impl IdentitySourceUserProfileForUpsert {
         self.first_name = crate::runtime::Nullable::Value(value.into());
         self
     }
-    /// Sets [`Self::home_address`] to `Nullable::Value(value)` (assign the field for `Null`).
+    /// Sets `home_address` to `Nullable::Value(value)` (assign the field for `Null`).
     #[must_use]
     pub fn home_address(
         mut self,
@@ -1416,7 +1416,7 @@ impl IdentitySourceUserProfileForUpsert {
         self.home_address = crate::runtime::Nullable::Value(value.into());
         self
     }
-    /// Sets [`Self::last_name`] to `Nullable::Value(value)` (assign the field for `Null`).
+    /// Sets `last_name` to `Nullable::Value(value)` (assign the field for `Null`).
     #[must_use]
     pub fn last_name(
         mut self,
@@ -1425,7 +1425,7 @@ impl IdentitySourceUserProfileForUpsert {
         self.last_name = crate::runtime::Nullable::Value(value.into());
         self
     }
-    /// Sets [`Self::mobile_phone`] to `Nullable::Value(value)` (assign the field for `Null`).
+    /// Sets `mobile_phone` to `Nullable::Value(value)` (assign the field for `Null`).
     #[must_use]
     pub fn mobile_phone(
         mut self,
@@ -1434,7 +1434,7 @@ impl IdentitySourceUserProfileForUpsert {
         self.mobile_phone = crate::runtime::Nullable::Value(value.into());
         self
     }
-    /// Sets [`Self::second_email`] to `Nullable::Value(value)` (assign the field for `Null`).
+    /// Sets `second_email` to `Nullable::Value(value)` (assign the field for `Null`).
     #[must_use]
     pub fn second_email(
         mut self,
@@ -1443,7 +1443,7 @@ impl IdentitySourceUserProfileForUpsert {
         self.second_email = crate::runtime::Nullable::Value(value.into());
         self
     }
-    /// Sets [`Self::user_name`] to `Some(value)`.
+    /// Sets `user_name` to `Some(value)`.
     #[must_use]
     pub fn user_name(
         mut self,
@@ -1516,7 +1516,7 @@ pub struct IdentitySourceUserProfileForUpsertRequired {
 }
 #[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl IdentitySourceUserProfileForUpsertRequired {
-    /// Sets [`Self::email`] to `value`.
+    /// Sets `email` to `value`.
     #[must_use]
     pub fn email(
         mut self,
@@ -1525,7 +1525,7 @@ impl IdentitySourceUserProfileForUpsertRequired {
         self.email = value.into();
         self
     }
-    /// Sets [`Self::first_name`] to `Nullable::Value(value)` (assign the field for `Null`).
+    /// Sets `first_name` to `Nullable::Value(value)` (assign the field for `Null`).
     #[must_use]
     pub fn first_name(
         mut self,
@@ -1534,7 +1534,7 @@ impl IdentitySourceUserProfileForUpsertRequired {
         self.first_name = crate::runtime::Nullable::Value(value.into());
         self
     }
-    /// Sets [`Self::home_address`] to `Nullable::Value(value)` (assign the field for `Null`).
+    /// Sets `home_address` to `Nullable::Value(value)` (assign the field for `Null`).
     #[must_use]
     pub fn home_address(
         mut self,
@@ -1543,7 +1543,7 @@ impl IdentitySourceUserProfileForUpsertRequired {
         self.home_address = crate::runtime::Nullable::Value(value.into());
         self
     }
-    /// Sets [`Self::last_name`] to `Nullable::Value(value)` (assign the field for `Null`).
+    /// Sets `last_name` to `Nullable::Value(value)` (assign the field for `Null`).
     #[must_use]
     pub fn last_name(
         mut self,
@@ -1552,7 +1552,7 @@ impl IdentitySourceUserProfileForUpsertRequired {
         self.last_name = crate::runtime::Nullable::Value(value.into());
         self
     }
-    /// Sets [`Self::mobile_phone`] to `Nullable::Value(value)` (assign the field for `Null`).
+    /// Sets `mobile_phone` to `Nullable::Value(value)` (assign the field for `Null`).
     #[must_use]
     pub fn mobile_phone(
         mut self,
@@ -1561,7 +1561,7 @@ impl IdentitySourceUserProfileForUpsertRequired {
         self.mobile_phone = crate::runtime::Nullable::Value(value.into());
         self
     }
-    /// Sets [`Self::second_email`] to `Nullable::Value(value)` (assign the field for `Null`).
+    /// Sets `second_email` to `Nullable::Value(value)` (assign the field for `Null`).
     #[must_use]
     pub fn second_email(
         mut self,
@@ -1570,7 +1570,7 @@ impl IdentitySourceUserProfileForUpsertRequired {
         self.second_email = crate::runtime::Nullable::Value(value.into());
         self
     }
-    /// Sets [`Self::user_name`] to `value`.
+    /// Sets `user_name` to `value`.
     #[must_use]
     pub fn user_name(
         mut self,
@@ -1631,7 +1631,7 @@ pub struct MembershipRequestSchema {
 }
 #[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl MembershipRequestSchema {
-    /// Sets [`Self::member_external_id`] to `Some(value)`.
+    /// Sets `member_external_id` to `Some(value)`.
     #[must_use]
     pub fn member_external_id(
         mut self,
@@ -1681,7 +1681,7 @@ pub struct UserRequestSchema {
 }
 #[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl UserRequestSchema {
-    /// Sets [`Self::external_id`] to `Some(value)`.
+    /// Sets `external_id` to `Some(value)`.
     #[must_use]
     pub fn external_id(
         mut self,
@@ -1690,7 +1690,7 @@ impl UserRequestSchema {
         self.external_id = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sets [`Self::profile`] to `Some(value)`.
+    /// Sets `profile` to `Some(value)`.
     #[must_use]
     pub fn profile(
         mut self,
@@ -1748,7 +1748,7 @@ pub struct UserResponseSchema {
 }
 #[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl UserResponseSchema {
-    /// Sets [`Self::created`] to `Some(value)`.
+    /// Sets `created` to `Some(value)`.
     #[must_use]
     pub fn created(
         mut self,
@@ -1757,7 +1757,7 @@ impl UserResponseSchema {
         self.created = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sets [`Self::external_id`] to `Some(value)`.
+    /// Sets `external_id` to `Some(value)`.
     #[must_use]
     pub fn external_id(
         mut self,
@@ -1766,7 +1766,7 @@ impl UserResponseSchema {
         self.external_id = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sets [`Self::id`] to `Some(value)`.
+    /// Sets `id` to `Some(value)`.
     #[must_use]
     pub fn id(
         mut self,
@@ -1775,7 +1775,7 @@ impl UserResponseSchema {
         self.id = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sets [`Self::last_updated`] to `Some(value)`.
+    /// Sets `last_updated` to `Some(value)`.
     #[must_use]
     pub fn last_updated(
         mut self,
@@ -1784,7 +1784,7 @@ impl UserResponseSchema {
         self.last_updated = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sets [`Self::profile`] to `Some(value)`.
+    /// Sets `profile` to `Some(value)`.
     #[must_use]
     pub fn profile(
         mut self,
@@ -1840,7 +1840,7 @@ pub struct UsersUpdateRequestSchema {
 }
 #[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl UsersUpdateRequestSchema {
-    /// Sets [`Self::profile`] to `Some(value)`.
+    /// Sets `profile` to `Some(value)`.
     #[must_use]
     pub fn profile(
         mut self,
@@ -1886,7 +1886,7 @@ pub struct GetIdentitySourceGroupMembershipsParams {
 }
 #[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl GetIdentitySourceGroupMembershipsParams {
-    /// Sets [`Self::after`] to `Some(value)`.
+    /// Sets `after` to `Some(value)`.
     #[must_use]
     pub fn after(
         mut self,
@@ -1895,7 +1895,7 @@ impl GetIdentitySourceGroupMembershipsParams {
         self.after = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sets [`Self::limit`] to `Some(value)`.
+    /// Sets `limit` to `Some(value)`.
     #[must_use]
     pub fn limit(mut self, value: impl ::std::convert::Into<i32>) -> Self {
         self.limit = ::std::option::Option::Some(value.into());
