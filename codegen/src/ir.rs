@@ -18,6 +18,9 @@ pub struct TypeDef {
     pub name: String,
     pub docs: Docs,
     pub kind: TypeKind,
+    /// Where in the spec the type comes from (`#/components/schemas/X`, or
+    /// the inline schema's pointer).
+    pub pointer: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]

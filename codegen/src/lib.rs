@@ -6,6 +6,7 @@
 //! header). [`generate`] runs the whole pipeline; the caller (xtask) does the
 //! reading and writing.
 
+pub mod apidiff;
 pub mod diag;
 pub mod docs;
 pub mod emit;
@@ -13,8 +14,10 @@ pub mod ir;
 pub mod load;
 pub mod lower;
 pub mod naming;
+pub mod overlay;
 pub mod render;
 pub mod spec_add;
+pub mod spec_update;
 
 pub use diag::{Diagnostic, Severity};
 
@@ -39,6 +42,17 @@ pub struct Stats {
     pub operations: usize,
     pub types: usize,
     pub examples: usize,
+}
+
+/// The generator's IR of the spec `text`, for comparing two specs
+/// ([`apidiff`]). Errors as [`generate`] reports them; warnings are dropped.
+pub fn lower_spec(file: &str, text: &str) -> Result<ir::Api, Vec<Diagnostic>> {
+    let spec = load::load(file, text)?;
+    let (api, diagnostics) = lower::lower(file, &spec);
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return Err(diagnostics);
+    }
+    Ok(api)
 }
 
 /// Generate the files of `src/generated/` from the spec `text`.

@@ -9,8 +9,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_yaml::{Mapping, Value};
 
 use crate::diag::{Diagnostic, Diagnostics, Pointer};
+use crate::overlay::{Outcome, Overlay, Status};
 
-const METHODS: &[&str] = &[
+pub(crate) const METHODS: &[&str] = &[
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 
@@ -30,6 +31,8 @@ pub struct AddReport {
     pub kept: Vec<String>,
     /// Components copied, as `kind/name`.
     pub components: Vec<String>,
+    /// What became of each correction of the overlay.
+    pub corrections: Vec<Outcome>,
 }
 
 /// Add the selected operations of `upstream` to `target` (None: start a new
@@ -42,16 +45,107 @@ pub fn add(
     upstream: &str,
     selection: &Selection,
 ) -> Result<(String, AddReport), Vec<Diagnostic>> {
+    add_with(
+        target_label,
+        target,
+        upstream_label,
+        upstream,
+        selection,
+        None,
+    )
+}
+
+/// The corrections overlay to re-apply, and its label for diagnostics.
+#[derive(Debug, Clone, Copy)]
+pub struct OverlayRef<'o> {
+    pub label: &'o str,
+    pub overlay: &'o Overlay,
+}
+
+/// [`add`], then the corrections of `overlay` re-applied: a correction that
+/// no longer applies is an error (with its pointer), and nothing is returned.
+pub fn add_with(
+    target_label: &str,
+    target: Option<&str>,
+    upstream_label: &str,
+    upstream: &str,
+    selection: &Selection,
+    overlay: Option<OverlayRef<'_>>,
+) -> Result<(String, AddReport), Vec<Diagnostic>> {
     let mut up_diags = Diagnostics::new(upstream_label);
     let mut tg_diags = Diagnostics::new(target_label);
     let up: Value = crate::load::parse_yaml(upstream, &mut up_diags)?;
-    let (header, mut doc) = match target {
+    let (header, doc) = match target {
         Some(text) => (
             leading_comments(crate::load::without_bom(text)),
             crate::load::parse_yaml(text, &mut tg_diags)?,
         ),
         None => (String::new(), skeleton(&up)),
     };
+    let (doc, report) = merge(target_label, doc, upstream_label, &up, selection, overlay)?;
+    let body = serialize(target_label, &doc)?;
+    Ok((format!("{header}{body}"), report))
+}
+
+/// `spec apply`: the corrections of `overlay` re-applied to `target` in
+/// place, with nothing taken from upstream. A correction that does not apply
+/// is an error, and nothing is returned.
+pub fn reapply(
+    target_label: &str,
+    target: &str,
+    overlay: OverlayRef<'_>,
+) -> Result<(String, Vec<Outcome>), Vec<Diagnostic>> {
+    let mut diags = Diagnostics::new(target_label);
+    let header = leading_comments(crate::load::without_bom(target));
+    let mut doc = crate::load::parse_yaml(target, &mut diags)?;
+    let outcomes = crate::overlay::apply(&mut doc, overlay.overlay);
+    let mut diags = Diagnostics::new(target_label);
+    for o in &outcomes {
+        if let Status::Conflict { pointer, message } = &o.status {
+            diags.error(
+                &Pointer::from_ref(pointer),
+                format!(
+                    "correction `{}` of {} does not apply: {message}",
+                    o.id, overlay.label
+                ),
+            );
+        }
+    }
+    if diags.has_errors() {
+        return Err(diags.into_sorted());
+    }
+    sort_document(&mut doc);
+    Ok((
+        format!("{header}{}", serialize(target_label, &doc)?),
+        outcomes,
+    ))
+}
+
+/// The document as `spec add` writes it.
+pub(crate) fn serialize(target_label: &str, doc: &Value) -> Result<String, Vec<Diagnostic>> {
+    serde_yaml::to_string(doc).map_err(|e| {
+        let mut d = Diagnostics::new(target_label);
+        d.error(
+            &Pointer::root(),
+            format!("cannot serialize the result: {e}"),
+        );
+        d.into_sorted()
+    })
+}
+
+/// Merge the selected operations of `up` into `doc`, with the closure of
+/// their components, the overlay re-applied, security schemes trimmed, and
+/// the document sorted.
+pub(crate) fn merge(
+    target_label: &str,
+    mut doc: Value,
+    upstream_label: &str,
+    up: &Value,
+    selection: &Selection,
+    overlay: Option<OverlayRef<'_>>,
+) -> Result<(Value, AddReport), Vec<Diagnostic>> {
+    let mut up_diags = Diagnostics::new(upstream_label);
+    let mut tg_diags = Diagnostics::new(target_label);
     if !doc.is_mapping() {
         tg_diags.error(&Pointer::root(), "the target spec is not a YAML mapping");
         return Err(tg_diags.into_sorted());
@@ -111,23 +205,7 @@ pub fn add(
     }
 
     // Operation ids the target already has, and where.
-    let mut target_ids: BTreeMap<String, (String, String)> = BTreeMap::new();
-    if let Some(paths) = doc.get("paths").and_then(Value::as_mapping) {
-        for (path, item) in paths {
-            for m in METHODS {
-                if let Some(id) = item
-                    .get(*m)
-                    .and_then(|o| o.get("operationId"))
-                    .and_then(Value::as_str)
-                {
-                    target_ids.insert(
-                        id.to_string(),
-                        (path.as_str().unwrap_or("").to_string(), (*m).to_string()),
-                    );
-                }
-            }
-        }
-    }
+    let target_ids = operations(&doc);
 
     let map = doc.as_mapping_mut().ok_or_else(Vec::new)?;
     let paths = entry_mapping(map, "paths")?;
@@ -178,6 +256,83 @@ pub fn add(
         return Err(tg_diags.into_sorted());
     }
 
+    // The closure of `$ref`s, then the corrections (which may reference
+    // components of their own), until neither adds anything.
+    let mut outcomes: BTreeMap<String, Status> = BTreeMap::new();
+    for _ in 0..8 {
+        close(&mut doc, up, &mut report, &mut up_diags, &mut tg_diags)?;
+        if up_diags.has_errors() {
+            return Err(up_diags.into_sorted());
+        }
+        if tg_diags.has_errors() {
+            return Err(tg_diags.into_sorted());
+        }
+        let Some(o) = overlay else { break };
+        let mut applied = false;
+        for outcome in crate::overlay::apply(&mut doc, o.overlay) {
+            applied |= outcome.status == Status::Applied;
+            let slot = outcomes.entry(outcome.id).or_insert(Status::NotPresent);
+            *slot = stronger(slot.clone(), outcome.status);
+        }
+        if !applied {
+            break;
+        }
+    }
+    if let Some(o) = overlay {
+        let mut diags = Diagnostics::new(target_label);
+        for (id, status) in &outcomes {
+            if let Status::Conflict { pointer, message } = status {
+                diags.error(
+                    &Pointer::from_ref(pointer),
+                    format!(
+                        "correction `{id}` of {} no longer applies: {message}",
+                        o.label
+                    ),
+                );
+            }
+        }
+        if diags.has_errors() {
+            return Err(diags.into_sorted());
+        }
+        report.corrections = o
+            .overlay
+            .corrections
+            .iter()
+            .filter_map(|c| {
+                outcomes.get(&c.id).map(|s| Outcome {
+                    id: c.id.clone(),
+                    status: s.clone(),
+                })
+            })
+            .collect();
+    }
+    add_security(&mut doc, up);
+    sort_document(&mut doc);
+    report.added.sort();
+    report.kept.sort();
+    report.components.sort();
+    Ok((doc, report))
+}
+
+/// Of two outcomes of one correction over successive passes, the one to report.
+fn stronger(a: Status, b: Status) -> Status {
+    let rank = |s: &Status| match s {
+        Status::NotPresent => 0,
+        Status::InPlace => 1,
+        Status::Applied => 2,
+        Status::Conflict { .. } => 3,
+    };
+    if rank(&b) >= rank(&a) { b } else { a }
+}
+
+/// Copy into `doc` every component its `$ref`s reach that it lacks, from `up`.
+fn close(
+    doc: &mut Value,
+    up: &Value,
+    report: &mut AddReport,
+    up_diags: &mut Diagnostics,
+    tg_diags: &mut Diagnostics,
+) -> Result<(), Vec<Diagnostic>> {
     // The closure of `$ref`s, taking components from the target when it has them.
     let mut queue: Vec<String> = Vec::new();
     collect_refs(
@@ -228,26 +383,7 @@ pub fn add(
         };
         collect_refs(&value, place, &mut queue);
     }
-    if up_diags.has_errors() {
-        return Err(up_diags.into_sorted());
-    }
-    if tg_diags.has_errors() {
-        return Err(tg_diags.into_sorted());
-    }
-    add_security(&mut doc, &up);
-    sort_document(&mut doc);
-    let body = serde_yaml::to_string(&doc).map_err(|e| {
-        let mut d = Diagnostics::new(target_label);
-        d.error(
-            &Pointer::root(),
-            format!("cannot serialize the result: {e}"),
-        );
-        d.into_sorted()
-    })?;
-    report.added.sort();
-    report.kept.sort();
-    report.components.sort();
-    Ok((format!("{header}{body}"), report))
+    Ok(())
 }
 
 /// Every tag the operations of `upstream` carry, sorted and without
@@ -273,8 +409,30 @@ pub fn tags(upstream_label: &str, upstream: &str) -> Result<Vec<String>, Vec<Dia
     Ok(tags.into_iter().collect())
 }
 
+/// Every operation of `doc` with an operationId: id → (path, method).
+pub(crate) fn operations(doc: &Value) -> BTreeMap<String, (String, String)> {
+    let mut ids = BTreeMap::new();
+    if let Some(paths) = doc.get("paths").and_then(Value::as_mapping) {
+        for (path, item) in paths {
+            for m in METHODS {
+                if let Some(id) = item
+                    .get(*m)
+                    .and_then(|o| o.get("operationId"))
+                    .and_then(Value::as_str)
+                {
+                    ids.insert(
+                        id.to_string(),
+                        (path.as_str().unwrap_or("").to_string(), (*m).to_string()),
+                    );
+                }
+            }
+        }
+    }
+    ids
+}
+
 /// The comment lines (and blank lines) before the first YAML content.
-fn leading_comments(text: &str) -> String {
+pub(crate) fn leading_comments(text: &str) -> String {
     let mut out = String::new();
     for line in text.lines() {
         let t = line.trim_start();
@@ -288,7 +446,7 @@ fn leading_comments(text: &str) -> String {
     out
 }
 
-fn skeleton(up: &Value) -> Value {
+pub(crate) fn skeleton(up: &Value) -> Value {
     let mut m = Mapping::new();
     for key in ["openapi", "info", "servers"] {
         if let Some(v) = up.get(key) {

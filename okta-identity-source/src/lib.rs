@@ -20,25 +20,20 @@
 //! let session = client.create_identity_source_session(source).await?;
 //! let sid = session.id.clone().unwrap_or_default();
 //!
-//! let mut profile = IdentitySourceUserProfileForUpsert {
-//!     user_name: Some("isaac.brock@example.com".into()),
-//!     email: Some("isaac.brock@example.com".into()),
-//!     first_name: Nullable::Value("Isaac".into()),
-//!     mobile_phone: Nullable::Null, // sent as null: Okta clears the attribute
-//!     ..Default::default()
-//! };
+//! // Models are built with chained setters named after their fields.
+//! let mut profile = IdentitySourceUserProfileForUpsert::default()
+//!     .user_name("isaac.brock@example.com")
+//!     .email("isaac.brock@example.com")
+//!     .first_name("Isaac");
+//! profile.mobile_phone = Nullable::Null; // sent as null: Okta clears the attribute
 //! // Custom attributes of your identity source's schema reach the wire.
 //! profile.additional_properties.insert("department".into(), "Engineering".into());
 //!
-//! let body = BulkUpsertRequestBody {
-//!     entity_type: Some(BulkUpsertRequestBodyEntityType::Users),
-//!     profiles: Some(vec![BulkUpsertRequestBodyProfilesItem {
-//!         external_id: Some("EXT123456784C2IF".into()),
-//!         profile: Some(profile),
-//!         ..Default::default()
-//!     }]),
-//!     ..Default::default()
-//! };
+//! let body = BulkUpsertRequestBody::default()
+//!     .entity_type(BulkUpsertRequestBodyEntityType::Users)
+//!     .profiles(vec![BulkUpsertRequestBodyProfilesItem::default()
+//!         .external_id("EXT123456784C2IF")
+//!         .profile(profile)]);
 //! client.upload_identity_source_data_for_upsert(source, &sid, Some(&body)).await?;
 //! let triggered = client.start_import_from_identity_source(source, &sid).await?;
 //! assert_eq!(triggered.status, Some(IdentitySourceSessionStatus::Triggered));

@@ -634,10 +634,7 @@ async fn group_and_membership_operations() {
             .create_identity_source_groups_memberships(
                 &env.isid,
                 &id,
-                Some(&MembershipRequestSchema {
-                    member_external_id: Some(m.to_owned()),
-                    ..Default::default()
-                }),
+                Some(&MembershipRequestSchema::default().member_external_id(m)),
             )
             .await
             .expect("add member");
@@ -649,10 +646,9 @@ async fn group_and_membership_operations() {
         .get_identity_source_group_memberships(
             &env.isid,
             ext,
-            GetIdentitySourceGroupMembershipsParams {
-                after: Some("USEREXT123456784C2IFA".to_owned()),
-                limit: Some(1),
-            },
+            GetIdentitySourceGroupMembershipsParams::default()
+                .after("USEREXT123456784C2IFA")
+                .limit(1),
         )
         .await
         .expect("memberships page");
@@ -715,10 +711,7 @@ async fn memberships_stream_follows_the_link_pages() {
         .get_identity_source_group_memberships_stream(
             &env.isid,
             "big",
-            GetIdentitySourceGroupMembershipsParams {
-                after: None,
-                limit: Some(200),
-            },
+            GetIdentitySourceGroupMembershipsParams::default().limit(200),
         )
         .map(|item| item.expect("member"))
         .collect()
@@ -819,11 +812,9 @@ async fn okta_errors_decode_with_status_code_causes_and_request_id() {
         .expect("id");
 
     // 400 E0000001 with a cause: an upload without profiles.
-    let empty = BulkUpsertRequestBody {
-        entity_type: Some(models::BulkUpsertRequestBodyEntityType::Users),
-        profiles: Some(Vec::new()),
-        ..Default::default()
-    };
+    let empty = BulkUpsertRequestBody::default()
+        .entity_type(models::BulkUpsertRequestBodyEntityType::Users)
+        .profiles(Vec::new());
     let err = api_error(
         env.client
             .upload_identity_source_data_for_upsert(&env.isid, &sid, Some(&empty))
@@ -852,10 +843,7 @@ async fn okta_errors_decode_with_status_code_causes_and_request_id() {
             .upload_identity_source_group_memberships_for_delete(
                 &env.isid,
                 &sid,
-                Some(&BulkGroupMembershipsDeleteRequestBody {
-                    memberships: Some(Vec::new()),
-                    ..Default::default()
-                }),
+                Some(&BulkGroupMembershipsDeleteRequestBody::default().memberships(Vec::new())),
             )
             .await,
     );

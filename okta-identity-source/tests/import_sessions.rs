@@ -31,15 +31,13 @@ async fn leave_a_loading_session(fake: &FakeOkta) -> String {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let sid = session.id.unwrap_or_default();
-    let body = BulkUpsertRequestBody {
-        entity_type: Some(BulkUpsertRequestBodyEntityType::Users),
-        profiles: Some(vec![BulkUpsertRequestBodyProfilesItem {
-            external_id: Some("leftover-1".into()),
-            profile: Some(user(99_999).profile),
-            additional_properties: Default::default(),
-        }]),
-        additional_properties: Default::default(),
-    };
+    let body = BulkUpsertRequestBody::default()
+        .entity_type(BulkUpsertRequestBodyEntityType::Users)
+        .profiles(vec![
+            BulkUpsertRequestBodyProfilesItem::default()
+                .external_id("leftover-1")
+                .profile(user(99_999).profile),
+        ]);
     c.upload_identity_source_data_for_upsert(isid, &sid, Some(&body))
         .await
         .unwrap_or_else(|e| panic!("{e}"));

@@ -2,8 +2,10 @@
 //!
 //! - `cargo xtask check-tags --from FILE [--tag T]…`: every tag of an
 //!   upstream spec (or the ones named), each on its own: `spec add --tag T`
-//!   into an empty spec, then the crate check below. Slow (a few seconds a
-//!   tag); not part of CI.
+//!   into an empty spec (with `--into-spec`: into a copy of spec/ and its
+//!   corrections overlay, where any warning the overlay does not accept
+//!   fails), then the crate check below. Slow (a few seconds a tag); not
+//!   part of CI.
 //! - `cargo xtask check-fixtures`: every fixture of the bad-spec corpus
 //!   that is expected to generate (its `.expected` has no `error:` line).
 //!   The corpus test only parses their output; this compiles it. Run by CI.
@@ -26,6 +28,9 @@ use crate::fsutil::read_spec;
 /// One spec to check: its label, and how to get the spec file in place.
 struct Case {
     label: String,
+    /// Start from a copy of this spec (and the corrections overlay beside
+    /// it) instead of an empty one; any warning it does not accept fails.
+    base: Option<PathBuf>,
     /// Run `spec add --from FROM --tag TAG` into an empty spec first.
     add_tag: Option<(PathBuf, String)>,
     /// The spec file (written by `spec add` when `add_tag` is set).
@@ -35,9 +40,15 @@ struct Case {
 pub fn tags(
     from: &Path,
     tags: Vec<String>,
+    into_spec: bool,
     target: Option<PathBuf>,
     keep: bool,
 ) -> anyhow::Result<ExitCode> {
+    let base = if into_spec {
+        Some(crate::codegen_cmd::default_spec(&crate::workspace_root())?)
+    } else {
+        None
+    };
     let upstream = read_spec(from)?;
     let tags = if tags.is_empty() {
         codegen::spec_add::tags(&from.display().to_string(), &upstream).map_err(|d| {
@@ -57,6 +68,7 @@ pub fn tags(
         .enumerate()
         .map(|(i, tag)| Case {
             label: tag.clone(),
+            base: base.clone(),
             add_tag: Some((from.to_path_buf(), tag)),
             spec: work.join(format!("{i:03}")).join("spec.yaml"),
         })
@@ -87,6 +99,7 @@ pub fn fixtures(target: Option<PathBuf>, keep: bool) -> anyhow::Result<ExitCode>
             .unwrap_or_default();
         cases.push(Case {
             label,
+            base: None,
             add_tag: None,
             spec,
         });
@@ -122,10 +135,19 @@ fn run(
         fs::create_dir_all(&dir)?;
         let mut steps: Vec<(&str, Command)> = Vec::new();
         if let Some((from, tag)) = &case.add_tag {
-            fs::write(
-                &case.spec,
-                "openapi: 3.0.3\ninfo:\n  title: one tag\n  version: 1.0.0\npaths: {}\n",
-            )?;
+            match &case.base {
+                Some(base) => {
+                    fs::copy(base, &case.spec)?;
+                    let overlay = crate::codegen_cmd::overlay_path(base);
+                    if overlay.is_file() {
+                        fs::copy(&overlay, crate::codegen_cmd::overlay_path(&case.spec))?;
+                    }
+                }
+                None => fs::write(
+                    &case.spec,
+                    "openapi: 3.0.3\ninfo:\n  title: one tag\n  version: 1.0.0\npaths: {}\n",
+                )?,
+            }
             let mut c = Command::new(&xtask);
             c.args(["spec", "add", "--from"])
                 .arg(from)
@@ -168,6 +190,19 @@ fn run(
                     .find_map(|l| l.rsplit_once(": "))
                     .map(|(_, counts)| counts.to_string())
                     .unwrap_or_default();
+            }
+            let unaccepted = step == "codegen"
+                && case.base.is_some()
+                && log.lines().any(|l| l.starts_with("warning:"));
+            if unaccepted {
+                let first = log
+                    .lines()
+                    .find(|l| l.starts_with("warning:"))
+                    .unwrap_or("");
+                failure = Some(format!(
+                    "FAILED at {step}: a warning the corrections overlay does not accept: {first}"
+                ));
+                break;
             }
             if !ok {
                 let first = log

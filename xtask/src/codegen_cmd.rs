@@ -44,7 +44,7 @@ pub fn default_spec(root: &Path) -> anyhow::Result<PathBuf> {
             matches!(
                 p.extension().and_then(|e| e.to_str()),
                 Some("yaml" | "yml" | "json")
-            )
+            ) && p.file_name().and_then(|n| n.to_str()) != Some(codegen::overlay::FILE_NAME)
         })
         .collect();
     found.sort();
@@ -79,7 +79,58 @@ pub fn label(root: &Path, spec: &Path) -> String {
     rel.to_string_lossy().replace('\\', "/")
 }
 
-/// Run the generator on `spec`, printing diagnostics. `Ok(None)` when it failed.
+/// The corrections overlay beside a spec file (`spec/corrections.yaml`), parsed.
+pub struct LoadedOverlay {
+    pub label: String,
+    pub overlay: codegen::overlay::Overlay,
+}
+
+/// The overlay beside `spec`, if there is one. A malformed overlay is an error.
+pub fn load_overlay(root: &Path, spec: &Path) -> anyhow::Result<Option<LoadedOverlay>> {
+    let path = overlay_path(spec);
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let text = crate::fsutil::read_spec(&path)?;
+    let label = label(root, &path);
+    match codegen::overlay::parse(&label, &text) {
+        Ok(overlay) => Ok(Some(LoadedOverlay { label, overlay })),
+        Err(diags) => bail!(
+            "{}\n{label} is malformed; nothing was written",
+            diags
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
+    }
+}
+
+/// Where the overlay of `spec` lives: beside it.
+pub fn overlay_path(spec: &Path) -> PathBuf {
+    spec.parent()
+        .unwrap_or(Path::new("."))
+        .join(codegen::overlay::FILE_NAME)
+}
+
+/// Errors for the corrections of `overlay` that `text` does not hold.
+pub fn corrections_not_in_place(
+    spec_label: &str,
+    text: &str,
+    overlay: &LoadedOverlay,
+) -> Vec<codegen::Diagnostic> {
+    let mut diags = codegen::diag::Diagnostics::new(spec_label);
+    match codegen::load::parse_yaml(text, &mut diags) {
+        Ok(doc) => {
+            codegen::overlay::check_in_place(spec_label, &overlay.label, &doc, &overlay.overlay)
+        }
+        Err(d) => d,
+    }
+}
+
+/// Run the generator on `spec`, printing diagnostics. `Ok(None)` when it
+/// failed. With an overlay beside the spec, every correction must be in
+/// place, and the warnings it accepts are counted, not returned.
 pub fn run_generator(
     root: &Path,
     spec: &Path,
@@ -87,9 +138,38 @@ pub fn run_generator(
 ) -> anyhow::Result<Option<codegen::Output>> {
     let text = crate::fsutil::read_spec(spec)?;
     let label = label(root, spec);
+    let overlay = load_overlay(root, spec)?;
+    if let Some(overlay) = &overlay {
+        let errors = corrections_not_in_place(&label, &text, overlay);
+        if !errors.is_empty() {
+            for d in &errors {
+                eprintln!("{d}");
+            }
+            eprintln!(
+                "{label} does not hold every correction of {}; nothing was written",
+                overlay.label
+            );
+            return Ok(None);
+        }
+    }
     match codegen::generate(&label, &text) {
-        Ok(out) => {
+        Ok(mut out) => {
+            if let Some(overlay) = &overlay {
+                let triage =
+                    codegen::overlay::triage(std::mem::take(&mut out.warnings), &overlay.overlay);
+                if !triage.accepted.is_empty() {
+                    eprintln!(
+                        "{} warning(s) accepted by {} (each with its reason there)",
+                        triage.accepted.len(),
+                        overlay.label
+                    );
+                }
+                out.warnings = triage.unaccepted;
+            }
             print_warnings(&out.warnings, verbose);
+            if overlay.is_some() && !out.warnings.is_empty() {
+                print_acceptance_hint(&out.warnings, &overlay_path(spec), root);
+            }
             Ok(Some(out))
         }
         Err(diags) => {
@@ -103,6 +183,24 @@ pub fn run_generator(
             eprintln!("{errors} error(s), {warnings} warning(s) in {label}; nothing was written");
             Ok(None)
         }
+    }
+}
+
+/// How to deal with warnings: a correction, or an accepted-warnings entry
+/// (printed ready to paste, with the reason left for the user to write).
+fn print_acceptance_hint(warnings: &[codegen::Diagnostic], overlay: &Path, root: &Path) {
+    let label = label(root, overlay);
+    eprintln!(
+        "each warning is an upstream defect to correct (a JSON patch under `corrections:` in {label}, then `cargo xtask spec apply`),\n\
+         or one to accept: add it under `accepted-warnings:` there with the reason it is harmless, for example:"
+    );
+    let quote = |s: &str| format!("'{}'", s.replace('\'', "''"));
+    for w in warnings.iter().take(5) {
+        eprintln!(
+            "- pointer: {}\n  message: {}\n  reason: ''   # why this is harmless for this crate",
+            quote(&w.pointer),
+            quote(&w.message)
+        );
     }
 }
 
@@ -169,6 +267,8 @@ fn generate_crate(
         }
         if !report.is_clean() {
             print_drift(&report);
+            let text = crate::fsutil::read_spec(spec)?;
+            crate::api_report::print_against_head(root, spec, &label, &text);
             failed = true;
         }
         if failed {
@@ -186,6 +286,15 @@ fn generate_crate(
         "generated {} operations, {} types, {} example tests from {label}: {touched} file(s) changed in {GENERATED_DIR}",
         output.stats.operations, output.stats.types, output.stats.examples
     );
+    if touched > 0 {
+        let text = crate::fsutil::read_spec(spec)?;
+        crate::api_report::print_against_head(root, spec, &label, &text);
+        if crate::api_report::committed(root, spec).as_deref() == Some(text.as_str()) {
+            println!(
+                "{label} is as committed: the files changed because the generator did; this report covers spec changes only"
+            );
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -210,7 +319,21 @@ pub fn drift(root: &Path) -> anyhow::Result<SyncReport> {
     let spec = default_spec(root)?;
     let label = label(root, &spec);
     let text = fs::read_to_string(&spec)?;
-    let output = codegen::generate(&label, &text).map_err(|d| {
+    let overlay = load_overlay(root, &spec)?;
+    if let Some(overlay) = &overlay {
+        let errors = corrections_not_in_place(&label, &text, overlay);
+        if !errors.is_empty() {
+            bail!(
+                "{}",
+                errors
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            );
+        }
+    }
+    let mut output = codegen::generate(&label, &text).map_err(|d| {
         anyhow::anyhow!(
             d.iter()
                 .map(ToString::to_string)
@@ -218,6 +341,11 @@ pub fn drift(root: &Path) -> anyhow::Result<SyncReport> {
                 .join("\n")
         )
     })?;
+    if let Some(overlay) = &overlay {
+        output.warnings =
+            codegen::overlay::triage(std::mem::take(&mut output.warnings), &overlay.overlay)
+                .unaccepted;
+    }
     if !output.warnings.is_empty() {
         bail!(
             "{label} generates with warnings:\n{}",

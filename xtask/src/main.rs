@@ -1,9 +1,11 @@
 //! `cargo xtask`: the project's automation. Thin: the generator is the
 //! `codegen` library; this binary only reads and writes files.
 
+mod api_report;
 mod bench;
 mod bench_build;
 mod check_msrv;
+mod check_semver;
 mod check_specs;
 mod codegen_cmd;
 mod fsutil;
@@ -81,6 +83,11 @@ enum Command {
         /// Only these tags (repeatable; default: every tag).
         #[arg(long)]
         tag: Vec<String>,
+        /// Add each tag to a copy of spec/ (with spec/corrections.yaml), as
+        /// a user extends the crate, instead of to an empty spec; a warning
+        /// the overlay does not accept fails the tag.
+        #[arg(long)]
+        into_spec: bool,
         /// The target directory the crates share (default: a fresh one).
         #[arg(long)]
         target_dir: Option<PathBuf>,
@@ -103,6 +110,17 @@ enum Command {
     /// Check that the workspace's `rust-version` equals the newest one the
     /// published crate's dependency tree declares. Run by CI.
     CheckMsrv,
+    /// Prove that additions upstream are a minor change: generate crates
+    /// from xtask/semver/{base,additions,breaking}.yaml and compile one
+    /// downstream crate against each (`cargo check`). Run by CI.
+    CheckSemver {
+        /// The target directory the crates share (default: a fresh one).
+        #[arg(long)]
+        target_dir: Option<PathBuf>,
+        /// Keep the crates, logs and target directory.
+        #[arg(long)]
+        keep: bool,
+    },
     /// Edit spec/.
     Spec {
         #[command(subcommand)]
@@ -129,11 +147,13 @@ fn main() -> ExitCode {
         Command::CheckTags {
             from,
             tag,
+            into_spec,
             target_dir,
             keep,
-        } => check_specs::tags(&from, tag, target_dir, keep),
+        } => check_specs::tags(&from, tag, into_spec, target_dir, keep),
         Command::CheckFixtures { target_dir, keep } => check_specs::fixtures(target_dir, keep),
         Command::CheckMsrv => check_msrv::run(),
+        Command::CheckSemver { target_dir, keep } => check_semver::run(target_dir, keep),
     };
     match result {
         Ok(code) => code,

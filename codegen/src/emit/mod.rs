@@ -6,6 +6,7 @@
 mod examples;
 mod models;
 mod operations;
+mod setters;
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};

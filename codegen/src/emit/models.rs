@@ -21,6 +21,17 @@ pub fn emit(api: &Api) -> TokenStream {
     }
 }
 
+/// `#[non_exhaustive]` on every generated struct and enum, so that a field,
+/// variant or optional parameter upstream adds is a minor change for users;
+/// `apidiff` classifies changes by the same constant.
+fn non_exhaustive() -> TokenStream {
+    if crate::apidiff::NON_EXHAUSTIVE {
+        quote!(#[non_exhaustive])
+    } else {
+        quote!()
+    }
+}
+
 fn type_def(def: &TypeDef) -> TokenStream {
     let docs = doc_attrs(&def.docs);
     let name = format_ident!("{}", def.name);
@@ -116,13 +127,18 @@ fn struct_def(docs: &TokenStream, name: &proc_macro2::Ident, s: &Struct) -> Toke
     } else {
         quote!()
     };
+    let setters = super::setters::for_struct(name, s);
+    let ne = non_exhaustive();
     quote! {
         #docs
         #[derive(Clone, Debug, PartialEq, #default)]
+        #ne
         pub struct #name {
             #(#fields)*
             #extra
         }
+
+        #setters
 
         impl ::serde::Serialize for #name {
             fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
@@ -145,6 +161,7 @@ fn struct_def(docs: &TokenStream, name: &proc_macro2::Ident, s: &Struct) -> Toke
 }
 
 fn enum_def(docs: &TokenStream, name: &proc_macro2::Ident, e: &StringEnum) -> TokenStream {
+    let ne = non_exhaustive();
     let variants = e.variants.iter().map(|v| {
         let d = doc_attrs(&v.docs);
         let id = format_ident!("{}", v.rust_name);
@@ -172,6 +189,7 @@ fn enum_def(docs: &TokenStream, name: &proc_macro2::Ident, e: &StringEnum) -> To
         /// Forward compatible: a value the server adds later is kept in
         /// `Unknown` and serialized back unchanged.
         #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #ne
         pub enum #name {
             #(#variants)*
             /// A value this version of the crate does not know, kept as sent.
@@ -219,6 +237,7 @@ fn enum_def(docs: &TokenStream, name: &proc_macro2::Ident, e: &StringEnum) -> To
 }
 
 fn union_def(docs: &TokenStream, name: &proc_macro2::Ident, u: &Union) -> TokenStream {
+    let ne = non_exhaustive();
     let variant_ty = |v: &crate::ir::UnionVariant| {
         let t = ty(&v.ty, Scope::Models);
         if v.boxed {
@@ -251,6 +270,7 @@ fn union_def(docs: &TokenStream, name: &proc_macro2::Ident, u: &Union) -> TokenS
             #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
             #[serde(untagged)]
             #[allow(clippy::large_enum_variant)]
+            #ne
             pub enum #name {
                 #(#variants)*
                 /// A value that matches no variant, kept as sent.
@@ -285,6 +305,7 @@ fn union_def(docs: &TokenStream, name: &proc_macro2::Ident, u: &Union) -> TokenS
                 #[doc = #text]
                 #[derive(Clone, Debug, PartialEq)]
                 #[allow(clippy::large_enum_variant)]
+                #ne
                 pub enum #name {
                     #(#variants)*
                     /// A discriminator value this version of the crate does not know, kept as sent.
@@ -324,11 +345,16 @@ fn params_struct(name: &str, op_id: &str, params: &[Param]) -> TokenStream {
         let t = ty(&p.ty, Scope::Models);
         quote! { #d pub #id: ::std::option::Option<#t>, }
     });
+    let setters = super::setters::for_params(&name, params);
+    let ne = non_exhaustive();
     quote! {
         #[doc = #doc]
         #[derive(Clone, Debug, Default, PartialEq)]
+        #ne
         pub struct #name {
             #(#fields)*
         }
+
+        #setters
     }
 }

@@ -210,8 +210,15 @@ impl<'a> Cx<'a> {
             docs.push(String::new());
         }
         docs.push(format!("Spec: `{at}`."));
-        self.types
-            .insert(name.clone(), TypeDef { name, docs, kind });
+        self.types.insert(
+            name.clone(),
+            TypeDef {
+                name,
+                docs,
+                kind,
+                pointer: at.to_string(),
+            },
+        );
     }
 
     /// `$ref` to a component schema → its type.

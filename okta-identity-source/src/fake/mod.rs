@@ -154,6 +154,13 @@ impl fmt::Debug for FakeOkta {
 }
 
 impl FakeOkta {
+    /// The `operationId`s the fake serves: every operation of the Identity
+    /// Source API (the spec's `IdentitySource` tag). Requests for any other
+    /// path are answered 404, as Okta answers an unknown route.
+    pub fn operation_ids() -> &'static [&'static str] {
+        &route::OPERATION_IDS
+    }
+
     /// Binds `127.0.0.1:0` and serves on the current tokio runtime.
     ///
     /// Fails if called outside a tokio runtime or if the socket cannot be

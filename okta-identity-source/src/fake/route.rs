@@ -84,6 +84,34 @@ pub(crate) enum Operation {
     Token,
 }
 
+/// The `operationId`s of the identity-source API that the fake serves (what
+/// [`Operation::id`] names, less the token endpoint).
+pub(crate) const OPERATION_IDS: [&str; 23] = [
+    "createIdentitySourceGroups",
+    "createIdentitySourceGroupsMemberships",
+    "createIdentitySourceSession",
+    "createIdentitySourceUser",
+    "deleteIdentitySourceGroup",
+    "deleteIdentitySourceGroupMemberships",
+    "deleteIdentitySourceSession",
+    "deleteIdentitySourceUser",
+    "getIdentitySourceGroup",
+    "getIdentitySourceGroupMemberships",
+    "getIdentitySourceSession",
+    "getIdentitySourceUser",
+    "listIdentitySourceSessions",
+    "replaceExistingIdentitySourceUser",
+    "startImportFromIdentitySource",
+    "updateIdentitySourceGroups",
+    "updateIdentitySourceUsers",
+    "uploadIdentitySourceDataForDelete",
+    "uploadIdentitySourceDataForUpsert",
+    "uploadIdentitySourceGroupMembershipsForDelete",
+    "uploadIdentitySourceGroupMembershipsForUpsert",
+    "uploadIdentitySourceGroupsDataForDelete",
+    "uploadIdentitySourceGroupsForUpsert",
+];
+
 impl Operation {
     /// The spec's `operationId` (`oauthToken` for the token endpoint).
     pub fn id(&self) -> &'static str {

@@ -2,6 +2,7 @@
 
 /// Spec: `#/components/schemas/BulkDeleteRequestBody`.
 #[derive(Clone, Debug, PartialEq, Default)]
+#[non_exhaustive]
 pub struct BulkDeleteRequestBody {
     /// The type of data to bulk delete in a session. Currently, only `USERS` is supported.
     pub entity_type: ::std::option::Option<BulkDeleteRequestBodyEntityType>,
@@ -15,6 +16,29 @@ pub struct BulkDeleteRequestBody {
         ::std::string::String,
         ::serde_json::Value,
     >,
+}
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
+impl BulkDeleteRequestBody {
+    /// Sets `entity_type` to `Some(value)`.
+    #[must_use]
+    pub fn entity_type(
+        mut self,
+        value: impl ::std::convert::Into<BulkDeleteRequestBodyEntityType>,
+    ) -> Self {
+        self.entity_type = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `profiles` to `Some(value)`.
+    #[must_use]
+    pub fn profiles(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::std::vec::Vec<IdentitySourceUserProfileForDelete>,
+        >,
+    ) -> Self {
+        self.profiles = ::std::option::Option::Some(value.into());
+        self
+    }
 }
 impl ::serde::Serialize for BulkDeleteRequestBody {
     fn serialize<S: ::serde::Serializer>(
@@ -49,6 +73,7 @@ impl<'de> ::serde::Deserialize<'de> for BulkDeleteRequestBody {
 /// Forward compatible: a value the server adds later is kept in
 /// `Unknown` and serialized back unchanged.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum BulkDeleteRequestBodyEntityType {
     /// `USERS`
     Users,
@@ -98,6 +123,7 @@ impl<'de> ::serde::Deserialize<'de> for BulkDeleteRequestBodyEntityType {
 }
 /// Spec: `#/components/schemas/BulkGroupDeleteRequestBody`.
 #[derive(Clone, Debug, PartialEq, Default)]
+#[non_exhaustive]
 pub struct BulkGroupDeleteRequestBody {
     /// Array of external IDs of groups that need to be deleted in Okta
     pub external_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
@@ -107,6 +133,18 @@ pub struct BulkGroupDeleteRequestBody {
         ::std::string::String,
         ::serde_json::Value,
     >,
+}
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
+impl BulkGroupDeleteRequestBody {
+    /// Sets `external_ids` to `Some(value)`.
+    #[must_use]
+    pub fn external_ids(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+    ) -> Self {
+        self.external_ids = ::std::option::Option::Some(value.into());
+        self
+    }
 }
 impl ::serde::Serialize for BulkGroupDeleteRequestBody {
     fn serialize<S: ::serde::Serializer>(
@@ -134,6 +172,7 @@ impl<'de> ::serde::Deserialize<'de> for BulkGroupDeleteRequestBody {
 }
 /// Spec: `#/components/schemas/BulkGroupMembershipsDeleteRequestBody`.
 #[derive(Clone, Debug, PartialEq, Default)]
+#[non_exhaustive]
 pub struct BulkGroupMembershipsDeleteRequestBody {
     pub memberships: ::std::option::Option<IdentitySourceGroupMembershipsDeleteProfile>,
     /// Properties the spec does not declare (custom attributes, fields
@@ -142,6 +181,18 @@ pub struct BulkGroupMembershipsDeleteRequestBody {
         ::std::string::String,
         ::serde_json::Value,
     >,
+}
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
+impl BulkGroupMembershipsDeleteRequestBody {
+    /// Sets `memberships` to `Some(value)`.
+    #[must_use]
+    pub fn memberships(
+        mut self,
+        value: impl ::std::convert::Into<IdentitySourceGroupMembershipsDeleteProfile>,
+    ) -> Self {
+        self.memberships = ::std::option::Option::Some(value.into());
+        self
+    }
 }
 impl ::serde::Serialize for BulkGroupMembershipsDeleteRequestBody {
     fn serialize<S: ::serde::Serializer>(
@@ -169,6 +220,7 @@ impl<'de> ::serde::Deserialize<'de> for BulkGroupMembershipsDeleteRequestBody {
 }
 /// Spec: `#/components/schemas/BulkGroupMembershipsUpsertRequestBody`.
 #[derive(Clone, Debug, PartialEq, Default)]
+#[non_exhaustive]
 pub struct BulkGroupMembershipsUpsertRequestBody {
     pub memberships: ::std::option::Option<IdentitySourceGroupMembershipsUpsertProfile>,
     /// Properties the spec does not declare (custom attributes, fields
@@ -177,6 +229,18 @@ pub struct BulkGroupMembershipsUpsertRequestBody {
         ::std::string::String,
         ::serde_json::Value,
     >,
+}
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
+impl BulkGroupMembershipsUpsertRequestBody {
+    /// Sets `memberships` to `Some(value)`.
+    #[must_use]
+    pub fn memberships(
+        mut self,
+        value: impl ::std::convert::Into<IdentitySourceGroupMembershipsUpsertProfile>,
+    ) -> Self {
+        self.memberships = ::std::option::Option::Some(value.into());
+        self
+    }
 }
 impl ::serde::Serialize for BulkGroupMembershipsUpsertRequestBody {
     fn serialize<S: ::serde::Serializer>(
@@ -204,6 +268,7 @@ impl<'de> ::serde::Deserialize<'de> for BulkGroupMembershipsUpsertRequestBody {
 }
 /// Spec: `#/components/schemas/BulkGroupUpsertRequestBody`.
 #[derive(Clone, Debug, PartialEq, Default)]
+#[non_exhaustive]
 pub struct BulkGroupUpsertRequestBody {
     /// Array of group profiles that needs to be inserted or updated in Okta
     pub profiles: ::std::option::Option<
@@ -215,6 +280,20 @@ pub struct BulkGroupUpsertRequestBody {
         ::std::string::String,
         ::serde_json::Value,
     >,
+}
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
+impl BulkGroupUpsertRequestBody {
+    /// Sets `profiles` to `Some(value)`.
+    #[must_use]
+    pub fn profiles(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::std::vec::Vec<BulkGroupUpsertRequestBodyProfilesItem>,
+        >,
+    ) -> Self {
+        self.profiles = ::std::option::Option::Some(value.into());
+        self
+    }
 }
 impl ::serde::Serialize for BulkGroupUpsertRequestBody {
     fn serialize<S: ::serde::Serializer>(
@@ -242,6 +321,7 @@ impl<'de> ::serde::Deserialize<'de> for BulkGroupUpsertRequestBody {
 }
 /// Spec: `#/components/schemas/BulkGroupUpsertRequestBody/properties/profiles/items`.
 #[derive(Clone, Debug, PartialEq, Default)]
+#[non_exhaustive]
 pub struct BulkGroupUpsertRequestBodyProfilesItem {
     /// The external ID of the group that needs to be created or updated in Okta
     pub external_id: ::std::option::Option<::std::string::String>,
@@ -252,6 +332,27 @@ pub struct BulkGroupUpsertRequestBodyProfilesItem {
         ::std::string::String,
         ::serde_json::Value,
     >,
+}
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
+impl BulkGroupUpsertRequestBodyProfilesItem {
+    /// Sets `external_id` to `Some(value)`.
+    #[must_use]
+    pub fn external_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.external_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `profile` to `Some(value)`.
+    #[must_use]
+    pub fn profile(
+        mut self,
+        value: impl ::std::convert::Into<IdentitySourceGroupProfileForUpsert>,
+    ) -> Self {
+        self.profile = ::std::option::Option::Some(value.into());
+        self
+    }
 }
 impl ::serde::Serialize for BulkGroupUpsertRequestBodyProfilesItem {
     fn serialize<S: ::serde::Serializer>(
@@ -281,6 +382,7 @@ impl<'de> ::serde::Deserialize<'de> for BulkGroupUpsertRequestBodyProfilesItem {
 }
 /// Spec: `#/components/schemas/BulkUpsertRequestBody`.
 #[derive(Clone, Debug, PartialEq, Default)]
+#[non_exhaustive]
 pub struct BulkUpsertRequestBody {
     /// The type of data to upsert into the session. Currently, only `USERS` is supported.
     pub entity_type: ::std::option::Option<BulkUpsertRequestBodyEntityType>,
@@ -294,6 +396,29 @@ pub struct BulkUpsertRequestBody {
         ::std::string::String,
         ::serde_json::Value,
     >,
+}
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
+impl BulkUpsertRequestBody {
+    /// Sets `entity_type` to `Some(value)`.
+    #[must_use]
+    pub fn entity_type(
+        mut self,
+        value: impl ::std::convert::Into<BulkUpsertRequestBodyEntityType>,
+    ) -> Self {
+        self.entity_type = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `profiles` to `Some(value)`.
+    #[must_use]
+    pub fn profiles(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::std::vec::Vec<BulkUpsertRequestBodyProfilesItem>,
+        >,
+    ) -> Self {
+        self.profiles = ::std::option::Option::Some(value.into());
+        self
+    }
 }
 impl ::serde::Serialize for BulkUpsertRequestBody {
     fn serialize<S: ::serde::Serializer>(
@@ -328,6 +453,7 @@ impl<'de> ::serde::Deserialize<'de> for BulkUpsertRequestBody {
 /// Forward compatible: a value the server adds later is kept in
 /// `Unknown` and serialized back unchanged.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum BulkUpsertRequestBodyEntityType {
     /// `USERS`
     Users,
@@ -377,6 +503,7 @@ impl<'de> ::serde::Deserialize<'de> for BulkUpsertRequestBodyEntityType {
 }
 /// Spec: `#/components/schemas/BulkUpsertRequestBody/properties/profiles/items`.
 #[derive(Clone, Debug, PartialEq, Default)]
+#[non_exhaustive]
 pub struct BulkUpsertRequestBodyProfilesItem {
     /// The external ID of the entity that needs to be created or updated in Okta
     pub external_id: ::std::option::Option<::std::string::String>,
@@ -387,6 +514,27 @@ pub struct BulkUpsertRequestBodyProfilesItem {
         ::std::string::String,
         ::serde_json::Value,
     >,
+}
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
+impl BulkUpsertRequestBodyProfilesItem {
+    /// Sets `external_id` to `Some(value)`.
+    #[must_use]
+    pub fn external_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.external_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `profile` to `Some(value)`.
+    #[must_use]
+    pub fn profile(
+        mut self,
+        value: impl ::std::convert::Into<IdentitySourceUserProfileForUpsert>,
+    ) -> Self {
+        self.profile = ::std::option::Option::Some(value.into());
+        self
+    }
 }
 impl ::serde::Serialize for BulkUpsertRequestBodyProfilesItem {
     fn serialize<S: ::serde::Serializer>(
@@ -418,6 +566,7 @@ impl<'de> ::serde::Deserialize<'de> for BulkUpsertRequestBodyProfilesItem {
 ///
 /// Spec: `#/components/schemas/Error`.
 #[derive(Clone, Debug, PartialEq, Default)]
+#[non_exhaustive]
 pub struct Error {
     pub error_causes: ::std::option::Option<::std::vec::Vec<ErrorCause>>,
     /// An Okta code for this type of error
@@ -434,6 +583,54 @@ pub struct Error {
         ::std::string::String,
         ::serde_json::Value,
     >,
+}
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
+impl Error {
+    /// Sets `error_causes` to `Some(value)`.
+    #[must_use]
+    pub fn error_causes(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<ErrorCause>>,
+    ) -> Self {
+        self.error_causes = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `error_code` to `Some(value)`.
+    #[must_use]
+    pub fn error_code(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.error_code = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `error_id` to `Some(value)`.
+    #[must_use]
+    pub fn error_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.error_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `error_link` to `Some(value)`.
+    #[must_use]
+    pub fn error_link(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.error_link = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `error_summary` to `Some(value)`.
+    #[must_use]
+    pub fn error_summary(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.error_summary = ::std::option::Option::Some(value.into());
+        self
+    }
 }
 impl ::serde::Serialize for Error {
     fn serialize<S: ::serde::Serializer>(
@@ -469,6 +666,7 @@ impl<'de> ::serde::Deserialize<'de> for Error {
 }
 /// Spec: `#/components/schemas/ErrorCause`.
 #[derive(Clone, Debug, PartialEq, Default)]
+#[non_exhaustive]
 pub struct ErrorCause {
     pub error_summary: ::std::option::Option<::std::string::String>,
     /// Properties the spec does not declare (custom attributes, fields
@@ -477,6 +675,18 @@ pub struct ErrorCause {
         ::std::string::String,
         ::serde_json::Value,
     >,
+}
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
+impl ErrorCause {
+    /// Sets `error_summary` to `Some(value)`.
+    #[must_use]
+    pub fn error_summary(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.error_summary = ::std::option::Option::Some(value.into());
+        self
+    }
 }
 impl ::serde::Serialize for ErrorCause {
     fn serialize<S: ::serde::Serializer>(
@@ -504,6 +714,7 @@ impl<'de> ::serde::Deserialize<'de> for ErrorCause {
 }
 /// Spec: `#/components/schemas/GroupMembershipsResponseSchema`.
 #[derive(Clone, Debug, PartialEq, Default)]
+#[non_exhaustive]
 pub struct GroupMembershipsResponseSchema {
     /// A list of app user external IDs that are members of the group in Okta
     pub member_external_ids: ::std::option::Option<
@@ -515,6 +726,18 @@ pub struct GroupMembershipsResponseSchema {
         ::std::string::String,
         ::serde_json::Value,
     >,
+}
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
+impl GroupMembershipsResponseSchema {
+    /// Sets `member_external_ids` to `Some(value)`.
+    #[must_use]
+    pub fn member_external_ids(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+    ) -> Self {
+        self.member_external_ids = ::std::option::Option::Some(value.into());
+        self
+    }
 }
 impl ::serde::Serialize for GroupMembershipsResponseSchema {
     fn serialize<S: ::serde::Serializer>(
@@ -542,6 +765,7 @@ impl<'de> ::serde::Deserialize<'de> for GroupMembershipsResponseSchema {
 }
 /// Spec: `#/components/schemas/GroupsRequestSchema`.
 #[derive(Clone, Debug, PartialEq, Default)]
+#[non_exhaustive]
 pub struct GroupsRequestSchema {
     /// The external ID of the identity source group to be created
     pub external_id: ::std::option::Option<::std::string::String>,
@@ -552,6 +776,27 @@ pub struct GroupsRequestSchema {
         ::std::string::String,
         ::serde_json::Value,
     >,
+}
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
+impl GroupsRequestSchema {
+    /// Sets `external_id` to `Some(value)`.
+    #[must_use]
+    pub fn external_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.external_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `profile` to `Some(value)`.
+    #[must_use]
+    pub fn profile(
+        mut self,
+        value: impl ::std::convert::Into<IdentitySourceGroupProfileForUpsert>,
+    ) -> Self {
+        self.profile = ::std::option::Option::Some(value.into());
+        self
+    }
 }
 impl ::serde::Serialize for GroupsRequestSchema {
     fn serialize<S: ::serde::Serializer>(
@@ -581,6 +826,7 @@ impl<'de> ::serde::Deserialize<'de> for GroupsRequestSchema {
 }
 /// Spec: `#/components/schemas/GroupsResponseSchema`.
 #[derive(Clone, Debug, PartialEq, Default)]
+#[non_exhaustive]
 pub struct GroupsResponseSchema {
     /// The external ID of the identity source group
     pub external_id: ::std::option::Option<::std::string::String>,
@@ -594,6 +840,36 @@ pub struct GroupsResponseSchema {
         ::std::string::String,
         ::serde_json::Value,
     >,
+}
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
+impl GroupsResponseSchema {
+    /// Sets `external_id` to `Some(value)`.
+    #[must_use]
+    pub fn external_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.external_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `id` to `Some(value)`.
+    #[must_use]
+    pub fn id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `profile` to `Some(value)`.
+    #[must_use]
+    pub fn profile(
+        mut self,
+        value: impl ::std::convert::Into<IdentitySourceGroupProfileForUpsert>,
+    ) -> Self {
+        self.profile = ::std::option::Option::Some(value.into());
+        self
+    }
 }
 impl ::serde::Serialize for GroupsResponseSchema {
     fn serialize<S: ::serde::Serializer>(
@@ -631,6 +907,7 @@ pub type IdentitySourceGroupMembershipsDeleteProfile = ::std::vec::Vec<
 >;
 /// Spec: `#/components/schemas/IdentitySourceGroupMembershipsDeleteProfile/items`.
 #[derive(Clone, Debug, PartialEq, Default)]
+#[non_exhaustive]
 pub struct IdentitySourceGroupMembershipsDeleteProfileItem {
     /// The external ID of the group whose memberships need to be deleted in Okta
     pub group_external_id: ::std::option::Option<::std::string::String>,
@@ -644,6 +921,27 @@ pub struct IdentitySourceGroupMembershipsDeleteProfileItem {
         ::std::string::String,
         ::serde_json::Value,
     >,
+}
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
+impl IdentitySourceGroupMembershipsDeleteProfileItem {
+    /// Sets `group_external_id` to `Some(value)`.
+    #[must_use]
+    pub fn group_external_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.group_external_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `member_external_ids` to `Some(value)`.
+    #[must_use]
+    pub fn member_external_ids(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+    ) -> Self {
+        self.member_external_ids = ::std::option::Option::Some(value.into());
+        self
+    }
 }
 impl ::serde::Serialize for IdentitySourceGroupMembershipsDeleteProfileItem {
     fn serialize<S: ::serde::Serializer>(
@@ -679,6 +977,7 @@ pub type IdentitySourceGroupMembershipsUpsertProfile = ::std::vec::Vec<
 >;
 /// Spec: `#/components/schemas/IdentitySourceGroupMembershipsUpsertProfile/items`.
 #[derive(Clone, Debug, PartialEq, Default)]
+#[non_exhaustive]
 pub struct IdentitySourceGroupMembershipsUpsertProfileItem {
     /// The external ID of the group whose memberships need to be inserted or updated in Okta
     pub group_external_id: ::std::option::Option<::std::string::String>,
@@ -692,6 +991,27 @@ pub struct IdentitySourceGroupMembershipsUpsertProfileItem {
         ::std::string::String,
         ::serde_json::Value,
     >,
+}
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
+impl IdentitySourceGroupMembershipsUpsertProfileItem {
+    /// Sets `group_external_id` to `Some(value)`.
+    #[must_use]
+    pub fn group_external_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.group_external_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `member_external_ids` to `Some(value)`.
+    #[must_use]
+    pub fn member_external_ids(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+    ) -> Self {
+        self.member_external_ids = ::std::option::Option::Some(value.into());
+        self
+    }
 }
 impl ::serde::Serialize for IdentitySourceGroupMembershipsUpsertProfileItem {
     fn serialize<S: ::serde::Serializer>(
@@ -724,6 +1044,7 @@ impl<'de> ::serde::Deserialize<'de> for IdentitySourceGroupMembershipsUpsertProf
 ///
 /// Spec: `#/components/schemas/IdentitySourceGroupProfileForUpsert`.
 #[derive(Clone, Debug, PartialEq, Default)]
+#[non_exhaustive]
 pub struct IdentitySourceGroupProfileForUpsert {
     /// Description of the group
     pub description: crate::runtime::Nullable<::std::string::String>,
@@ -735,6 +1056,27 @@ pub struct IdentitySourceGroupProfileForUpsert {
         ::std::string::String,
         ::serde_json::Value,
     >,
+}
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
+impl IdentitySourceGroupProfileForUpsert {
+    /// Sets `description` to `Nullable::Value(value)` (assign the field for `Null`).
+    #[must_use]
+    pub fn description(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.description = crate::runtime::Nullable::Value(value.into());
+        self
+    }
+    /// Sets `display_name` to `Some(value)`.
+    #[must_use]
+    pub fn display_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.display_name = ::std::option::Option::Some(value.into());
+        self
+    }
 }
 impl ::serde::Serialize for IdentitySourceGroupProfileForUpsert {
     fn serialize<S: ::serde::Serializer>(
@@ -764,6 +1106,7 @@ impl<'de> ::serde::Deserialize<'de> for IdentitySourceGroupProfileForUpsert {
 }
 /// Spec: `#/components/schemas/IdentitySourceSession`.
 #[derive(Clone, Debug, PartialEq, Default)]
+#[non_exhaustive]
 pub struct IdentitySourceSession {
     /// The timestamp when the identity source session was created
     pub created: ::std::option::Option<::chrono::DateTime<::chrono::Utc>>,
@@ -782,6 +1125,63 @@ pub struct IdentitySourceSession {
         ::std::string::String,
         ::serde_json::Value,
     >,
+}
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
+impl IdentitySourceSession {
+    /// Sets `created` to `Some(value)`.
+    #[must_use]
+    pub fn created(
+        mut self,
+        value: impl ::std::convert::Into<::chrono::DateTime<::chrono::Utc>>,
+    ) -> Self {
+        self.created = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `id` to `Some(value)`.
+    #[must_use]
+    pub fn id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `identity_source_id` to `Some(value)`.
+    #[must_use]
+    pub fn identity_source_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.identity_source_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `import_type` to `Some(value)`.
+    #[must_use]
+    pub fn import_type(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.import_type = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `last_updated` to `Some(value)`.
+    #[must_use]
+    pub fn last_updated(
+        mut self,
+        value: impl ::std::convert::Into<::chrono::DateTime<::chrono::Utc>>,
+    ) -> Self {
+        self.last_updated = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `status` to `Some(value)`.
+    #[must_use]
+    pub fn status(
+        mut self,
+        value: impl ::std::convert::Into<IdentitySourceSessionStatus>,
+    ) -> Self {
+        self.status = ::std::option::Option::Some(value.into());
+        self
+    }
 }
 impl ::serde::Serialize for IdentitySourceSession {
     fn serialize<S: ::serde::Serializer>(
@@ -824,6 +1224,7 @@ impl<'de> ::serde::Deserialize<'de> for IdentitySourceSession {
 /// Forward compatible: a value the server adds later is kept in
 /// `Unknown` and serialized back unchanged.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum IdentitySourceSessionStatus {
     /// `CLOSED`
     ///
@@ -911,6 +1312,7 @@ impl<'de> ::serde::Deserialize<'de> for IdentitySourceSessionStatus {
 }
 /// Spec: `#/components/schemas/IdentitySourceUserProfileForDelete`.
 #[derive(Clone, Debug, PartialEq, Default)]
+#[non_exhaustive]
 pub struct IdentitySourceUserProfileForDelete {
     /// The external ID of the entity that needs to be deleted in Okta
     pub external_id: ::std::option::Option<::std::string::String>,
@@ -920,6 +1322,18 @@ pub struct IdentitySourceUserProfileForDelete {
         ::std::string::String,
         ::serde_json::Value,
     >,
+}
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
+impl IdentitySourceUserProfileForDelete {
+    /// Sets `external_id` to `Some(value)`.
+    #[must_use]
+    pub fn external_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.external_id = ::std::option::Option::Some(value.into());
+        self
+    }
 }
 impl ::serde::Serialize for IdentitySourceUserProfileForDelete {
     fn serialize<S: ::serde::Serializer>(
@@ -950,6 +1364,7 @@ impl<'de> ::serde::Deserialize<'de> for IdentitySourceUserProfileForDelete {
 ///
 /// Spec: `#/components/schemas/IdentitySourceUserProfileForUpsert`.
 #[derive(Clone, Debug, PartialEq, Default)]
+#[non_exhaustive]
 pub struct IdentitySourceUserProfileForUpsert {
     /// Email address of the user
     pub email: ::std::option::Option<::std::string::String>,
@@ -971,6 +1386,72 @@ pub struct IdentitySourceUserProfileForUpsert {
         ::std::string::String,
         ::serde_json::Value,
     >,
+}
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
+impl IdentitySourceUserProfileForUpsert {
+    /// Sets `email` to `Some(value)`.
+    #[must_use]
+    pub fn email(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.email = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `first_name` to `Nullable::Value(value)` (assign the field for `Null`).
+    #[must_use]
+    pub fn first_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.first_name = crate::runtime::Nullable::Value(value.into());
+        self
+    }
+    /// Sets `home_address` to `Nullable::Value(value)` (assign the field for `Null`).
+    #[must_use]
+    pub fn home_address(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.home_address = crate::runtime::Nullable::Value(value.into());
+        self
+    }
+    /// Sets `last_name` to `Nullable::Value(value)` (assign the field for `Null`).
+    #[must_use]
+    pub fn last_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.last_name = crate::runtime::Nullable::Value(value.into());
+        self
+    }
+    /// Sets `mobile_phone` to `Nullable::Value(value)` (assign the field for `Null`).
+    #[must_use]
+    pub fn mobile_phone(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.mobile_phone = crate::runtime::Nullable::Value(value.into());
+        self
+    }
+    /// Sets `second_email` to `Nullable::Value(value)` (assign the field for `Null`).
+    #[must_use]
+    pub fn second_email(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.second_email = crate::runtime::Nullable::Value(value.into());
+        self
+    }
+    /// Sets `user_name` to `Some(value)`.
+    #[must_use]
+    pub fn user_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.user_name = ::std::option::Option::Some(value.into());
+        self
+    }
 }
 impl ::serde::Serialize for IdentitySourceUserProfileForUpsert {
     fn serialize<S: ::serde::Serializer>(
@@ -1010,6 +1491,7 @@ impl<'de> ::serde::Deserialize<'de> for IdentitySourceUserProfileForUpsert {
 }
 /// Spec: `#/components/schemas/IdentitySourceUserProfileForUpsertRequired`.
 #[derive(Clone, Debug, PartialEq, Default)]
+#[non_exhaustive]
 pub struct IdentitySourceUserProfileForUpsertRequired {
     /// Email address of the user
     pub email: ::std::string::String,
@@ -1031,6 +1513,72 @@ pub struct IdentitySourceUserProfileForUpsertRequired {
         ::std::string::String,
         ::serde_json::Value,
     >,
+}
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
+impl IdentitySourceUserProfileForUpsertRequired {
+    /// Sets `email` to `value`.
+    #[must_use]
+    pub fn email(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.email = value.into();
+        self
+    }
+    /// Sets `first_name` to `Nullable::Value(value)` (assign the field for `Null`).
+    #[must_use]
+    pub fn first_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.first_name = crate::runtime::Nullable::Value(value.into());
+        self
+    }
+    /// Sets `home_address` to `Nullable::Value(value)` (assign the field for `Null`).
+    #[must_use]
+    pub fn home_address(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.home_address = crate::runtime::Nullable::Value(value.into());
+        self
+    }
+    /// Sets `last_name` to `Nullable::Value(value)` (assign the field for `Null`).
+    #[must_use]
+    pub fn last_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.last_name = crate::runtime::Nullable::Value(value.into());
+        self
+    }
+    /// Sets `mobile_phone` to `Nullable::Value(value)` (assign the field for `Null`).
+    #[must_use]
+    pub fn mobile_phone(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.mobile_phone = crate::runtime::Nullable::Value(value.into());
+        self
+    }
+    /// Sets `second_email` to `Nullable::Value(value)` (assign the field for `Null`).
+    #[must_use]
+    pub fn second_email(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.second_email = crate::runtime::Nullable::Value(value.into());
+        self
+    }
+    /// Sets `user_name` to `value`.
+    #[must_use]
+    pub fn user_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.user_name = value.into();
+        self
+    }
 }
 impl ::serde::Serialize for IdentitySourceUserProfileForUpsertRequired {
     fn serialize<S: ::serde::Serializer>(
@@ -1070,6 +1618,7 @@ impl<'de> ::serde::Deserialize<'de> for IdentitySourceUserProfileForUpsertRequir
 }
 /// Spec: `#/components/schemas/MembershipRequestSchema`.
 #[derive(Clone, Debug, PartialEq, Default)]
+#[non_exhaustive]
 pub struct MembershipRequestSchema {
     /// The external ID of the user to be added as a member of the group in Okta
     pub member_external_id: ::std::option::Option<::std::string::String>,
@@ -1079,6 +1628,18 @@ pub struct MembershipRequestSchema {
         ::std::string::String,
         ::serde_json::Value,
     >,
+}
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
+impl MembershipRequestSchema {
+    /// Sets `member_external_id` to `Some(value)`.
+    #[must_use]
+    pub fn member_external_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.member_external_id = ::std::option::Option::Some(value.into());
+        self
+    }
 }
 impl ::serde::Serialize for MembershipRequestSchema {
     fn serialize<S: ::serde::Serializer>(
@@ -1106,6 +1667,7 @@ impl<'de> ::serde::Deserialize<'de> for MembershipRequestSchema {
 }
 /// Spec: `#/components/schemas/UserRequestSchema`.
 #[derive(Clone, Debug, PartialEq, Default)]
+#[non_exhaustive]
 pub struct UserRequestSchema {
     /// The external ID of the user in the identity source
     pub external_id: ::std::option::Option<::std::string::String>,
@@ -1116,6 +1678,27 @@ pub struct UserRequestSchema {
         ::std::string::String,
         ::serde_json::Value,
     >,
+}
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
+impl UserRequestSchema {
+    /// Sets `external_id` to `Some(value)`.
+    #[must_use]
+    pub fn external_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.external_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `profile` to `Some(value)`.
+    #[must_use]
+    pub fn profile(
+        mut self,
+        value: impl ::std::convert::Into<IdentitySourceUserProfileForUpsertRequired>,
+    ) -> Self {
+        self.profile = ::std::option::Option::Some(value.into());
+        self
+    }
 }
 impl ::serde::Serialize for UserRequestSchema {
     fn serialize<S: ::serde::Serializer>(
@@ -1145,6 +1728,7 @@ impl<'de> ::serde::Deserialize<'de> for UserRequestSchema {
 }
 /// Spec: `#/components/schemas/UserResponseSchema`.
 #[derive(Clone, Debug, PartialEq, Default)]
+#[non_exhaustive]
 pub struct UserResponseSchema {
     /// The timestamp when the user was created in the identity source
     pub created: ::std::option::Option<::chrono::DateTime<::chrono::Utc>>,
@@ -1161,6 +1745,54 @@ pub struct UserResponseSchema {
         ::std::string::String,
         ::serde_json::Value,
     >,
+}
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
+impl UserResponseSchema {
+    /// Sets `created` to `Some(value)`.
+    #[must_use]
+    pub fn created(
+        mut self,
+        value: impl ::std::convert::Into<::chrono::DateTime<::chrono::Utc>>,
+    ) -> Self {
+        self.created = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `external_id` to `Some(value)`.
+    #[must_use]
+    pub fn external_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.external_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `id` to `Some(value)`.
+    #[must_use]
+    pub fn id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `last_updated` to `Some(value)`.
+    #[must_use]
+    pub fn last_updated(
+        mut self,
+        value: impl ::std::convert::Into<::chrono::DateTime<::chrono::Utc>>,
+    ) -> Self {
+        self.last_updated = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `profile` to `Some(value)`.
+    #[must_use]
+    pub fn profile(
+        mut self,
+        value: impl ::std::convert::Into<IdentitySourceUserProfileForUpsert>,
+    ) -> Self {
+        self.profile = ::std::option::Option::Some(value.into());
+        self
+    }
 }
 impl ::serde::Serialize for UserResponseSchema {
     fn serialize<S: ::serde::Serializer>(
@@ -1196,6 +1828,7 @@ impl<'de> ::serde::Deserialize<'de> for UserResponseSchema {
 }
 /// Spec: `#/components/schemas/UsersUpdateRequestSchema`.
 #[derive(Clone, Debug, PartialEq, Default)]
+#[non_exhaustive]
 pub struct UsersUpdateRequestSchema {
     pub profile: ::std::option::Option<IdentitySourceUserProfileForUpsertRequired>,
     /// Properties the spec does not declare (custom attributes, fields
@@ -1204,6 +1837,18 @@ pub struct UsersUpdateRequestSchema {
         ::std::string::String,
         ::serde_json::Value,
     >,
+}
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
+impl UsersUpdateRequestSchema {
+    /// Sets `profile` to `Some(value)`.
+    #[must_use]
+    pub fn profile(
+        mut self,
+        value: impl ::std::convert::Into<IdentitySourceUserProfileForUpsertRequired>,
+    ) -> Self {
+        self.profile = ::std::option::Option::Some(value.into());
+        self
+    }
 }
 impl ::serde::Serialize for UsersUpdateRequestSchema {
     fn serialize<S: ::serde::Serializer>(
@@ -1231,10 +1876,29 @@ impl<'de> ::serde::Deserialize<'de> for UsersUpdateRequestSchema {
 }
 /// Optional parameters of `getIdentitySourceGroupMemberships`.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct GetIdentitySourceGroupMembershipsParams {
     /// The cursor to use for pagination. It is an opaque string that specifies your current location in the list and is obtained from the `Link` response header. See [Pagination](https://developer.okta.com/docs/api/#pagination) and [Link header](https://developer.okta.com/docs/api/#link-header).
     pub after: ::std::option::Option<::std::string::String>,
     /// Specifies the number of group membership results in a page. Okta recommends using a specific value other than the default or maximum.
     /// If your request times out, retry your request with a smaller `limit` and [page the results](https://developer.okta.com/docs/api/#pagination).
     pub limit: ::std::option::Option<i32>,
+}
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
+impl GetIdentitySourceGroupMembershipsParams {
+    /// Sets `after` to `Some(value)`.
+    #[must_use]
+    pub fn after(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.after = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `limit` to `Some(value)`.
+    #[must_use]
+    pub fn limit(mut self, value: impl ::std::convert::Into<i32>) -> Self {
+        self.limit = ::std::option::Option::Some(value.into());
+        self
+    }
 }
