@@ -4,10 +4,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::Cx;
-use crate::ir::{Api, Presence, TypeDef, TypeKind, TypeRef};
+use crate::ir::{Api, Presence, Shape, TypeDef, TypeKind, TypeRef};
 
 impl<'a> Cx<'a> {
     pub(super) fn finish(&mut self) -> Api {
+        fill_shapes(&mut self.types);
         let examples = self.check_examples();
         let mut types = std::mem::take(&mut self.types);
         self.break_alias_cycles(&mut types);
@@ -304,5 +305,101 @@ fn derive_defaults(types: &mut BTreeMap<String, TypeDef>) {
         if let TypeKind::Struct(s) = &mut def.kind {
             s.derive_default = has_default.contains(name);
         }
+    }
+}
+
+/// Describe every untagged union variant's JSON ([`Shape`]), for the decode
+/// rule the generated `Deserialize` applies.
+fn fill_shapes(types: &mut BTreeMap<String, TypeDef>) {
+    let mut shapes: Vec<(String, usize, Shape)> = Vec::new();
+    for def in types.values() {
+        if let TypeKind::Union(u) = &def.kind
+            && u.discriminator.is_none()
+        {
+            for (i, v) in u.variants.iter().enumerate() {
+                shapes.push((def.name.clone(), i, shape_of(types, &v.ty, 0)));
+            }
+        }
+    }
+    for (name, i, shape) in shapes {
+        if let Some(TypeKind::Union(u)) = types.get_mut(&name).map(|d| &mut d.kind) {
+            u.variants[i].shape = shape;
+        }
+    }
+}
+
+/// How deep nested unions and aliases are described before a shape is `Any`.
+const MAX_SHAPE_DEPTH: usize = 4;
+
+pub(crate) fn shape_of(types: &BTreeMap<String, TypeDef>, ty: &TypeRef, depth: usize) -> Shape {
+    if depth > MAX_SHAPE_DEPTH {
+        return Shape::Any;
+    }
+    match ty {
+        TypeRef::String | TypeRef::Bytes => Shape::String,
+        TypeRef::DateTime => Shape::DateTime,
+        TypeRef::Date => Shape::Date,
+        TypeRef::Bool => Shape::Bool,
+        TypeRef::F64 => Shape::Number,
+        TypeRef::Json => Shape::Any,
+        TypeRef::Vec(item) => Shape::Array(Box::new(shape_of(types, item, depth + 1))),
+        TypeRef::Map(_) => Shape::Map,
+        t if t.int_range().is_some() => Shape::Integer,
+        TypeRef::Named(name) => match types.get(name).map(|d| &d.kind) {
+            None => Shape::Any,
+            Some(TypeKind::Alias(t)) => shape_of(types, t, depth + 1),
+            Some(TypeKind::Enum(e)) => {
+                Shape::StringEnum(e.variants.iter().map(|v| v.wire.clone()).collect())
+            }
+            Some(TypeKind::Union(u)) => match &u.discriminator {
+                Some(prop) => Shape::Object {
+                    required: vec![prop.clone()],
+                    consts: Vec::new(),
+                    properties: vec![(prop.clone(), Shape::String)],
+                    closed: false,
+                },
+                None => Shape::OneOf(
+                    u.variants
+                        .iter()
+                        .map(|v| shape_of(types, &v.ty, depth + 1))
+                        .collect(),
+                ),
+            },
+            Some(TypeKind::Struct(s)) => {
+                let mut required = Vec::new();
+                let mut consts = Vec::new();
+                for f in &s.fields {
+                    if matches!(f.presence, Presence::Required | Presence::RequiredNullable) {
+                        required.push(f.wire_name.clone());
+                    }
+                    if let Some(value) = single_value(types, &f.ty, 0) {
+                        consts.push((f.wire_name.clone(), value));
+                    }
+                }
+                Shape::Object {
+                    required,
+                    consts,
+                    properties: s
+                        .fields
+                        .iter()
+                        .map(|f| (f.wire_name.clone(), shape_of(types, &f.ty, depth + 1)))
+                        .collect(),
+                    closed: matches!(s.additional, crate::ir::Additional::Forbidden),
+                }
+            }
+        },
+        _ => Shape::Any,
+    }
+}
+
+/// The one value of a single-value string enum (through aliases).
+fn single_value(types: &BTreeMap<String, TypeDef>, ty: &TypeRef, depth: usize) -> Option<String> {
+    let TypeRef::Named(name) = ty else {
+        return None;
+    };
+    match &types.get(name)?.kind {
+        TypeKind::Enum(e) if e.variants.len() == 1 => Some(e.variants[0].wire.clone()),
+        TypeKind::Alias(t) if depth < MAX_SHAPE_DEPTH => single_value(types, t, depth + 1),
+        _ => None,
     }
 }

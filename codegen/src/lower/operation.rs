@@ -10,7 +10,8 @@ use openapiv3::{
 use super::{Cx, docs, resolve_at};
 use crate::diag::Pointer;
 use crate::ir::{
-    Body, BodyKind, Method, Operation, Pagination, Param, ParamLocation, Success, TypeRef,
+    Body, BodyKind, Method, Operation, Pagination, Param, ParamLocation, ParamStyle, Success,
+    TypeRef,
 };
 use crate::naming::{self, Scope};
 
@@ -39,6 +40,18 @@ pub const RESERVED_METHODS: &[&str] = &[
 
 /// Header parameters OpenAPI says to ignore (the runtime owns them).
 const IGNORED_HEADERS: &[&str] = &["accept", "authorization", "content-type"];
+
+/// What a parameter's value is, for the style table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ValueKind {
+    Scalar,
+    Array,
+    Object,
+    /// Arrays or objects inside an array or object.
+    Nested,
+    /// Not known until run time (`serde_json::Value`, a union).
+    Any,
+}
 
 /// A path template split into literal text and `{parameter}` names.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -399,11 +412,35 @@ impl<'a> Cx<'a> {
                     TypeRef::Json
                 }
             };
-            if location != ParamLocation::Path
-                && matches!(ty, TypeRef::Named(ref n) if self.is_struct(n))
-            {
-                self.diags.warning(&at, format!("object-valued parameter `{}` (deepObject style) is represented as serde_json::Value and rejected at run time if it is an object", data.name));
-            }
+            let (style, allow_reserved) = match p {
+                Parameter::Path { style, .. } => (
+                    match style {
+                        openapiv3::PathStyle::Simple => ParamStyle::Simple,
+                        openapiv3::PathStyle::Label => ParamStyle::Label,
+                        openapiv3::PathStyle::Matrix => ParamStyle::Matrix,
+                    },
+                    false,
+                ),
+                Parameter::Query {
+                    style,
+                    allow_reserved,
+                    ..
+                } => (
+                    match style {
+                        openapiv3::QueryStyle::Form => ParamStyle::Form,
+                        openapiv3::QueryStyle::SpaceDelimited => ParamStyle::SpaceDelimited,
+                        openapiv3::QueryStyle::PipeDelimited => ParamStyle::PipeDelimited,
+                        openapiv3::QueryStyle::DeepObject => ParamStyle::DeepObject,
+                    },
+                    *allow_reserved,
+                ),
+                _ => (ParamStyle::Simple, false),
+            };
+            // OpenAPI: `explode` defaults to true for `form`, false otherwise.
+            let explode = data.explode.unwrap_or(style == ParamStyle::Form);
+            let Some(explode) = self.check_style(&at, &data.name, &ty, style, explode) else {
+                continue;
+            };
             let required = if location == ParamLocation::Path {
                 if !data.required {
                     self.diags.warning(
@@ -433,9 +470,104 @@ impl<'a> Cx<'a> {
                 ty,
                 required,
                 docs: docs(None, data.description.as_deref()),
+                style,
+                explode,
+                allow_reserved,
             });
         }
         out
+    }
+
+    /// Whether the specification's style table defines `style` and
+    /// `explode` for a value of type `ty`: `Some(explode)` to send it, `None`
+    /// after an error. The table has no row for `deepObject` without
+    /// `explode` (its default) nor for exploded `spaceDelimited` and
+    /// `pipeDelimited`: those are sent as what they can only mean, with a
+    /// warning saying so.
+    fn check_style(
+        &mut self,
+        at: &Pointer,
+        name: &str,
+        ty: &TypeRef,
+        style: ParamStyle,
+        explode: bool,
+    ) -> Option<bool> {
+        let kind = self.value_kind(ty, 0);
+        let style_name = style.as_str();
+        match (style, kind) {
+            (_, ValueKind::Nested) => {
+                self.diags.warning(
+                    &at.push("schema"),
+                    format!("parameter `{name}` can hold nested arrays or objects, which no `{style_name}` serialization defines; such a value is refused when the call is made (scalars, arrays of scalars and flat objects are sent)"),
+                );
+                Some(explode)
+            }
+            (ParamStyle::DeepObject, ValueKind::Object | ValueKind::Any) => Some(true),
+            (ParamStyle::DeepObject, _) => {
+                self.diags.error(
+                    &at.push("style"),
+                    format!("parameter `{name}`: `style: deepObject` is defined for objects only, and this parameter is not one"),
+                );
+                None
+            }
+            (
+                ParamStyle::SpaceDelimited | ParamStyle::PipeDelimited,
+                ValueKind::Array | ValueKind::Object | ValueKind::Any,
+            ) if explode => {
+                self.diags.warning(
+                    &at.push("explode"),
+                    format!("parameter `{name}`: `style: {style_name}` with `explode: true` is not in OpenAPI's style table; it is sent as `form` with `explode: true` (`{name}=a&{name}=b`)"),
+                );
+                Some(true)
+            }
+            _ => Some(explode),
+        }
+    }
+
+    /// What kind of JSON a parameter's type holds, for its style.
+    fn value_kind(&self, ty: &TypeRef, depth: usize) -> ValueKind {
+        let scalar_or_nested = |k: ValueKind| match k {
+            ValueKind::Scalar => ValueKind::Scalar,
+            _ => ValueKind::Nested,
+        };
+        match ty {
+            TypeRef::Json => ValueKind::Any,
+            TypeRef::Vec(item) => match scalar_or_nested(self.value_kind(item, depth + 1)) {
+                ValueKind::Scalar => ValueKind::Array,
+                k => k,
+            },
+            TypeRef::Map(item) => match scalar_or_nested(self.value_kind(item, depth + 1)) {
+                ValueKind::Scalar => ValueKind::Object,
+                k => k,
+            },
+            TypeRef::Named(n) if depth < 8 => match self.types.get(n).map(|t| &t.kind) {
+                Some(crate::ir::TypeKind::Alias(t)) => self.value_kind(t, depth + 1),
+                Some(crate::ir::TypeKind::Struct(s)) => {
+                    let flat = s
+                        .fields
+                        .iter()
+                        .all(|f| self.value_kind(&f.ty, depth + 1) == ValueKind::Scalar)
+                        && match &s.additional {
+                            crate::ir::Additional::Forbidden => true,
+                            crate::ir::Additional::Map(t) => {
+                                matches!(
+                                    self.value_kind(t, depth + 1),
+                                    ValueKind::Scalar | ValueKind::Any
+                                )
+                            }
+                        };
+                    if flat {
+                        ValueKind::Object
+                    } else {
+                        ValueKind::Nested
+                    }
+                }
+                Some(crate::ir::TypeKind::Union(_)) => ValueKind::Any,
+                _ => ValueKind::Scalar,
+            },
+            TypeRef::Named(_) => ValueKind::Any,
+            _ => ValueKind::Scalar,
+        }
     }
 
     /// The list in a response: the array itself, or the one array property
@@ -466,13 +598,6 @@ impl<'a> Cx<'a> {
             }
             _ => None,
         }
-    }
-
-    fn is_struct(&self, name: &str) -> bool {
-        matches!(
-            self.types.get(name).map(|t| &t.kind),
-            Some(crate::ir::TypeKind::Struct(_))
-        )
     }
 
     fn lower_body(

@@ -267,7 +267,9 @@ impl<'a> Cx<'a> {
                 }
                 match &i.format {
                     VariantOrUnknownOrEmpty::Item(IntegerFormat::Int32) => TypeRef::I32,
-                    _ => TypeRef::I64,
+                    VariantOrUnknownOrEmpty::Item(IntegerFormat::Int64) => TypeRef::I64,
+                    VariantOrUnknownOrEmpty::Unknown(f) => TypeRef::integer(Some(f)),
+                    VariantOrUnknownOrEmpty::Empty => TypeRef::I64,
                 }
             }
             SchemaKind::Type(Type::Number(_)) => TypeRef::F64,
@@ -498,8 +500,7 @@ impl<'a> Cx<'a> {
                 );
                 match other {
                     "string" => self.lower_string(schema, &string_type_of(any), at, hint, named),
-                    "integer" if any.format.as_deref() == Some("int32") => TypeRef::I32,
-                    "integer" => TypeRef::I64,
+                    "integer" => TypeRef::integer(any.format.as_deref()),
                     "number" => TypeRef::F64,
                     "boolean" => TypeRef::Bool,
                     _ => TypeRef::Json,
@@ -877,6 +878,7 @@ impl<'a> Cx<'a> {
                 tags,
                 ty,
                 boxed: false,
+                shape: Default::default(),
             });
         }
         let discriminator = match discriminator {
@@ -934,7 +936,14 @@ fn variant_for_builtin(t: &TypeRef) -> String {
     match t {
         TypeRef::String => "String",
         TypeRef::Bool => "Bool",
-        TypeRef::I32 | TypeRef::I64 => "Integer",
+        TypeRef::I8
+        | TypeRef::I16
+        | TypeRef::I32
+        | TypeRef::I64
+        | TypeRef::U8
+        | TypeRef::U16
+        | TypeRef::U32
+        | TypeRef::U64 => "Integer",
         TypeRef::F64 => "Number",
         TypeRef::DateTime => "DateTime",
         TypeRef::Date => "Date",

@@ -62,6 +62,7 @@ mod tls;
 pub use call::{Binary, Call, Decode, Empty, Json, Method, Operation, Response, Text};
 pub use client::Client;
 pub use config::{AuthorizationMode, ClientBuilder, ClientSettings, ConfigSources, Proxy};
+pub use encode::Style;
 pub use error::{
     ApiError, AuthChallenge, AuthError, Error, OktaErrorBody, OktaErrorCause, RateLimit, Result,
 };
