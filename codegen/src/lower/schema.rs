@@ -216,6 +216,13 @@ impl<'a> Cx<'a> {
 
     /// `$ref` to a component schema → its type.
     pub(super) fn schema_ref(&mut self, reference: &str, at: &Pointer) -> TypeRef {
+        if reference.starts_with('#') && !reference.starts_with("#/components/schemas/")
+            || reference
+                .strip_prefix("#/components/schemas/")
+                .is_some_and(|rest| rest.contains('/'))
+        {
+            return self.sub_schema_ref(reference, at);
+        }
         let Some(key) = self.ref_key(reference, "schemas", at) else {
             return TypeRef::Json;
         };
@@ -226,6 +233,57 @@ impl<'a> Cx<'a> {
                 TypeRef::Json
             }
         }
+    }
+
+    /// A `$ref` to a schema that is not a component itself (a property of
+    /// one, `#/components/schemas/Pet/properties/name`, or a schema written
+    /// anywhere in the document): lowered once, named after its pointer.
+    fn sub_schema_ref(&mut self, reference: &str, at: &Pointer) -> TypeRef {
+        let targets = self.targets;
+        let Some(schema) = targets.schemas.get(reference) else {
+            self.diags.error(
+                at,
+                format!("`$ref: {reference}` does not resolve to a schema in this document"),
+            );
+            return TypeRef::Json;
+        };
+        match self.sub_schema_types.get(reference) {
+            Some(Some(t)) => return t.clone(),
+            Some(None) => {
+                self.diags.warning(
+                    at,
+                    format!("`$ref: {reference}` contains itself; the inner occurrence is represented as serde_json::Value"),
+                );
+                return TypeRef::Json;
+            }
+            None => {}
+        }
+        self.sub_schema_types.insert(reference.to_string(), None);
+        let hint: String = reference
+            .trim_start_matches('#')
+            .split('/')
+            .filter(|t| {
+                !matches!(
+                    *t,
+                    "" | "components"
+                        | "schemas"
+                        | "properties"
+                        | "items"
+                        | "paths"
+                        | "content"
+                        | "schema"
+                        | "allOf"
+                        | "oneOf"
+                        | "anyOf"
+                        | "additionalProperties"
+                )
+            })
+            .map(|t| naming::type_name(&t.replace("~1", "/").replace("~0", "~")))
+            .collect();
+        let ty = self.lower_schema_here(schema, &Pointer::from_ref(reference), &hint, false);
+        self.sub_schema_types
+            .insert(reference.to_string(), Some(ty.clone()));
+        ty
     }
 
     /// A schema in some position → a type, defining new named types for
@@ -257,6 +315,26 @@ impl<'a> Cx<'a> {
     /// Lower one schema. When `named` is true, `hint` is already claimed (a
     /// component) and is used as is; otherwise a name is claimed on demand.
     fn lower_schema(&mut self, schema: &Schema, at: &Pointer, hint: &str, named: bool) -> TypeRef {
+        // A schema some `$ref` points into was lowered there already.
+        if !named && let Some(Some(t)) = self.sub_schema_types.get(at.as_str()) {
+            return t.clone();
+        }
+        let ty = self.lower_schema_here(schema, at, hint, named);
+        if self.targets.schemas.contains_key(at.as_str()) {
+            self.sub_schema_types
+                .entry(at.as_str().to_string())
+                .or_insert_with(|| Some(ty.clone()));
+        }
+        ty
+    }
+
+    fn lower_schema_here(
+        &mut self,
+        schema: &Schema,
+        at: &Pointer,
+        hint: &str,
+        named: bool,
+    ) -> TypeRef {
         self.check_default(schema, at);
         self.check_discriminator_mapping(schema, at);
         match &schema.schema_kind {
@@ -653,6 +731,10 @@ impl<'a> Cx<'a> {
     /// The schema a local `$ref` names, following alias chains; `None` when
     /// it does not resolve (the caller that lowers it reports that).
     pub(super) fn component_schema_by_ref(&self, reference: &str) -> Option<&'a Schema> {
+        let targets = self.targets;
+        if let Some(s) = targets.schemas.get(reference) {
+            return Some(s);
+        }
         let schemas = &self.spec.components.as_ref()?.schemas;
         let mut key = crate::diag::component_key(reference, "schemas")?;
         // Alias chains end within `schemas.len()` hops unless they are
@@ -807,6 +889,17 @@ impl<'a> Cx<'a> {
         };
         for (k, v) in props {
             let p = at.push("properties").push(k);
+            if let Some((earlier, earlier_at)) = merged.properties.get(k)
+                && let (Some(a), Some(b)) = (self.type_sig(earlier), self.type_sig(v))
+                && a.split(' ').next() != b.split(' ').next()
+            {
+                self.diags.warning(
+                    &p,
+                    format!(
+                        "`allOf` members disagree on the type of property `{k}`: {a} at `{earlier_at}`, {b} here; the later member wins"
+                    ),
+                );
+            }
             merged.properties.insert(k.clone(), (v.clone(), p));
         }
         for (i, r) in req.iter().enumerate() {
@@ -823,6 +916,44 @@ impl<'a> Cx<'a> {
         true
     }
 
+    /// A property schema's JSON type, to tell when two `allOf` members
+    /// disagree (no value can then satisfy both; a narrower object refining
+    /// an object is no disagreement). `None` when not plain enough to say
+    /// (compositions, untyped schemas).
+    fn type_sig(&self, schema: &ReferenceOr<Box<Schema>>) -> Option<String> {
+        let s: &Schema = match schema {
+            ReferenceOr::Reference { reference } => {
+                let target = self.component_schema_by_ref(reference)?;
+                return self
+                    .plain_type(target)
+                    .map(|t| format!("`{t}` (through `{reference}`)"));
+            }
+            ReferenceOr::Item(s) => s,
+        };
+        self.plain_type(s).map(|t| format!("`{t}`"))
+    }
+
+    fn plain_type(&self, s: &Schema) -> Option<&'static str> {
+        Some(match &s.schema_kind {
+            SchemaKind::Type(Type::String(_)) => "string",
+            SchemaKind::Type(Type::Integer(_)) => "integer",
+            SchemaKind::Type(Type::Number(_)) => "number",
+            SchemaKind::Type(Type::Boolean(_)) => "boolean",
+            SchemaKind::Type(Type::Array(_)) => "array",
+            SchemaKind::Type(Type::Object(_)) => "object",
+            SchemaKind::Any(a) => match a.typ.as_deref()? {
+                "string" => "string",
+                "integer" => "integer",
+                "number" => "number",
+                "boolean" => "boolean",
+                "array" => "array",
+                "object" => "object",
+                _ => return None,
+            },
+            _ => return None,
+        })
+    }
+
     /// `oneOf` / `anyOf` → a Rust enum: internally tagged when a
     /// discriminator names the variants, untagged otherwise (each variant
     /// tried in order, the last one `serde_json::Value` so nothing is lost).
@@ -834,9 +965,13 @@ impl<'a> Cx<'a> {
         hint: &str,
         named: bool,
     ) -> TypeRef {
-        // A nullable wrapper `oneOf: [X]` passes through.
+        // A nullable wrapper `oneOf: [X]` passes through; an inline member
+        // takes the name the union would have had.
         if members.len() == 1 {
-            return self.schema_type(&members[0], &at.push("0"), hint);
+            return match &members[0] {
+                ReferenceOr::Item(only) => self.lower_schema(only, &at.push("0"), hint, named),
+                reference => self.schema_type(reference, &at.push("0"), hint),
+            };
         }
         let name = if named {
             hint.to_string()

@@ -427,18 +427,18 @@ impl<D: Decode> Call<D> {
         }
     }
 
-    /// Serializes `body` as an `application/x-www-form-urlencoded` body.
+    /// Serializes `body` as an `application/x-www-form-urlencoded` body
+    /// (OpenAPI's form defaults: an array repeats its name, an object
+    /// property is sent as JSON text).
     pub fn form_body<B: Serialize + ?Sized>(mut self, body: &B) -> Self {
-        match serde_urlencoded::to_string(body) {
+        match encode::form_body(body) {
             Ok(text) => {
                 self.body = Some(Body {
                     content_type: HeaderValue::from_static("application/x-www-form-urlencoded"),
                     bytes: Bytes::from(text),
                 })
             }
-            Err(e) => self.fail(Error::invalid_input(format!(
-                "request body cannot be form-encoded: {e}"
-            ))),
+            Err(e) => self.fail(e),
         }
         self
     }

@@ -274,6 +274,44 @@ pub(crate) fn header_styled<V: Serialize + ?Sized>(
     })
 }
 
+/// An `application/x-www-form-urlencoded` body from a serializable object,
+/// by OpenAPI's defaults for form bodies (`style: form`, `explode: true`):
+/// one pair per scalar property in declaration order, an array of scalars
+/// repeats its name, and an object or an array holding objects is sent as
+/// JSON text (the default `contentType` of an object property).
+/// `null` properties are left out.
+pub(crate) fn form_body<V: Serialize + ?Sized>(value: &V) -> Result<String, Error> {
+    let fail = |e: serde_json::Error| {
+        Error::invalid_input(format!("request body cannot be form-encoded: {e}"))
+    };
+    let text = serde_json::to_string(value).map_err(fail)?;
+    let Ordered(props) = serde_json::from_str(&text).map_err(|_| {
+        Error::invalid_input("request body cannot be form-encoded: it is not an object")
+    })?;
+    let mut out = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in &props {
+        match v {
+            Value::Null => {}
+            Value::Array(items) if items.iter().all(|i| !i.is_array() && !i.is_object()) => {
+                for item in items {
+                    if let Some(s) = scalar(k, item)? {
+                        out.append_pair(k, &s);
+                    }
+                }
+            }
+            Value::Array(_) | Value::Object(_) => {
+                out.append_pair(k, &v.to_string());
+            }
+            other => {
+                if let Some(s) = scalar(k, other)? {
+                    out.append_pair(k, &s);
+                }
+            }
+        }
+    }
+    Ok(out.finish())
+}
+
 /// Encodes one path segment; `""`, `"."` and `".."` are refused because they
 /// would name a different resource.
 pub(crate) fn path_segment(name: &str, value: &str) -> Result<String, Error> {
@@ -530,6 +568,30 @@ mod tests {
         }
         assert!(path_styled("id", Simple, false, &Vec::<String>::new()).is_err());
         assert!(query_styled("a", Form, true, false, &vec![vec![1]]).is_err());
+    }
+
+    #[test]
+    fn form_bodies() {
+        #[derive(serde::Serialize)]
+        struct Form {
+            name: &'static str,
+            tags: Vec<&'static str>,
+            meta: std::collections::BTreeMap<&'static str, u8>,
+            gone: Option<u8>,
+            n: u32,
+        }
+        let form = Form {
+            name: "a b&c",
+            tags: vec!["x", "y"],
+            meta: std::collections::BTreeMap::from([("k", 1)]),
+            gone: None,
+            n: 7,
+        };
+        assert_eq!(
+            form_body(&form).ok().as_deref(),
+            Some("name=a+b%26c&tags=x&tags=y&meta=%7B%22k%22%3A1%7D&n=7")
+        );
+        assert!(form_body(&vec![1]).is_err());
     }
 
     #[test]
