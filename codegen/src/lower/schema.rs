@@ -572,9 +572,18 @@ impl<'a> Cx<'a> {
             Some(other) => {
                 // `type` decides; keywords of another type (`maximum` on a
                 // string, `uniqueItems` on an item) are ignored.
+                let keywords = foreign_keywords(any, other);
                 self.diags.warning(
                     &at.push("type"),
-                    format!("schema of type `{other}` has keywords that do not apply to that type; they are ignored"),
+                    if keywords.is_empty() {
+                        format!("schema of type `{other}` has keywords that do not apply to that type; they are ignored")
+                    } else {
+                        format!(
+                            "schema of type `{other}` has {} that {} not apply to that type; ignored",
+                            keywords.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", "),
+                            if keywords.len() == 1 { "does" } else { "do" }
+                        )
+                    },
                 );
                 match other {
                     "string" => self.lower_string(schema, &string_type_of(any), at, hint, named),
@@ -1110,6 +1119,44 @@ pub(super) fn is_annotation_only(member: &ReferenceOr<Schema>) -> bool {
         && a.any_of.is_empty()
         && a.not.is_none()
         && a.format.is_none()
+}
+
+/// The keywords of `any` that belong to another type than `typ`.
+fn foreign_keywords(any: &AnySchema, typ: &str) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    let mut note = |present: bool, keyword: &'static str, types: &[&str]| {
+        if present && !types.contains(&typ) {
+            out.push(keyword);
+        }
+    };
+    let numeric = &["number", "integer"][..];
+    note(any.pattern.is_some(), "pattern", &["string"]);
+    note(any.min_length.is_some(), "minLength", &["string"]);
+    note(any.max_length.is_some(), "maxLength", &["string"]);
+    note(
+        any.format.is_some(),
+        "format",
+        &["string", "number", "integer"],
+    );
+    note(any.minimum.is_some(), "minimum", numeric);
+    note(any.maximum.is_some(), "maximum", numeric);
+    note(any.exclusive_minimum.is_some(), "exclusiveMinimum", numeric);
+    note(any.exclusive_maximum.is_some(), "exclusiveMaximum", numeric);
+    note(any.multiple_of.is_some(), "multipleOf", numeric);
+    note(any.items.is_some(), "items", &["array"]);
+    note(any.min_items.is_some(), "minItems", &["array"]);
+    note(any.max_items.is_some(), "maxItems", &["array"]);
+    note(any.unique_items.is_some(), "uniqueItems", &["array"]);
+    note(!any.properties.is_empty(), "properties", &["object"]);
+    note(!any.required.is_empty(), "required", &["object"]);
+    note(
+        any.additional_properties.is_some(),
+        "additionalProperties",
+        &["object"],
+    );
+    note(any.min_properties.is_some(), "minProperties", &["object"]);
+    note(any.max_properties.is_some(), "maxProperties", &["object"]);
+    out
 }
 
 /// The string view of an untyped or keyword-conflicted schema.
