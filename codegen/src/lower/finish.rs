@@ -8,6 +8,7 @@ use crate::ir::{Api, Presence, Shape, TypeDef, TypeKind, TypeRef};
 
 impl<'a> Cx<'a> {
     pub(super) fn finish(&mut self) -> Api {
+        self.alias_complex_types();
         fill_shapes(&mut self.types);
         let examples = self.check_examples();
         let mut types = std::mem::take(&mut self.types);
@@ -26,7 +27,112 @@ impl<'a> Cx<'a> {
     }
 }
 
+/// Clippy's `type_complexity` limit (its default threshold is 250); a
+/// type spelled in a signature or a field that would score more than this
+/// gets a type alias instead.
+const COMPLEXITY_BUDGET: u64 = 200;
+
+/// Clippy's `type_complexity` score of `t` spelled at nesting level `nest`:
+/// every path type counts ten times its nesting level.
+fn complexity(t: &TypeRef, nest: u64) -> u64 {
+    match t {
+        TypeRef::Vec(inner) => 10 * nest + complexity(inner, nest + 1),
+        TypeRef::Map(inner) => 10 * nest + 10 * (nest + 1) + complexity(inner, nest + 1),
+        TypeRef::DateTime => 10 * nest + 10 * (nest + 1),
+        _ => 10 * nest,
+    }
+}
+
 impl Cx<'_> {
+    /// Deeply nested inline types (`Vec<BTreeMap<String, Vec<Vec<X>>>>`)
+    /// make signatures and fields that clippy calls too complex: those
+    /// types get a named alias (`{Operation}Response`, `{Struct}{Field}`).
+    fn alias_complex_types(&mut self) {
+        let mut aliases: Vec<(String, TypeRef)> = Vec::new();
+        let mut alias = |cx: &mut Self, wanted: String, t: &mut TypeRef| {
+            let name = cx.type_scope.claim(&crate::naming::join_type_name(&wanted));
+            aliases.push((name.clone(), t.clone()));
+            *t = TypeRef::Named(name);
+        };
+        let mut operations = std::mem::take(&mut self.operations);
+        for op in &mut operations {
+            let base = crate::naming::type_name(&op.id);
+            // `Call<Json<T>>`: T at nesting level 3.
+            if let crate::ir::Success::Json(t) = &mut op.success
+                && 20 + complexity(t, 3) > COMPLEXITY_BUDGET
+            {
+                alias(self, format!("{base}Response"), t);
+            }
+            if let Some(body) = &mut op.body
+                && let crate::ir::BodyKind::Json(t) | crate::ir::BodyKind::Form(t) = &mut body.kind
+                && 10 + complexity(t, 2) > COMPLEXITY_BUDGET
+            {
+                alias(self, format!("{base}Request"), t);
+            }
+            for p in op
+                .path_params
+                .iter_mut()
+                .chain(op.required_params.iter_mut())
+                .chain(op.optional_params.iter_mut())
+            {
+                if 10 + complexity(&p.ty, 2) > COMPLEXITY_BUDGET {
+                    let wanted = format!("{base}{}", crate::naming::type_name(&p.wire_name));
+                    alias(self, wanted, &mut p.ty);
+                }
+            }
+            if let Some(pg) = &mut op.pagination
+                && 30 + complexity(&pg.item, 4) > COMPLEXITY_BUDGET
+            {
+                alias(self, format!("{base}Item"), &mut pg.item);
+            }
+        }
+        self.operations = operations;
+        let names: Vec<String> = self.types.keys().cloned().collect();
+        for name in names {
+            let Some(mut def) = self.types.remove(&name) else {
+                continue;
+            };
+            match &mut def.kind {
+                TypeKind::Struct(st) => {
+                    for f in &mut st.fields {
+                        // `Option<Box<T>>` at most: T at level 3.
+                        if 20 + complexity(&f.ty, 3) > COMPLEXITY_BUDGET {
+                            let wanted =
+                                format!("{name}{}", crate::naming::type_name(&f.wire_name));
+                            alias(self, wanted, &mut f.ty);
+                        }
+                    }
+                    if let crate::ir::Additional::Map(t) = &mut st.additional
+                        && 20 + complexity(t, 3) > COMPLEXITY_BUDGET
+                    {
+                        alias(self, format!("{name}Value"), t);
+                    }
+                }
+                TypeKind::Union(u) => {
+                    for v in &mut u.variants {
+                        if 10 + complexity(&v.ty, 2) > COMPLEXITY_BUDGET {
+                            alias(self, format!("{name}{}", v.rust_name), &mut v.ty);
+                        }
+                    }
+                }
+                TypeKind::Enum(_) | TypeKind::Alias(_) => {}
+            }
+            self.types.insert(name, def);
+        }
+        for (name, t) in aliases {
+            self.types.insert(
+                name.clone(),
+                TypeDef {
+                    docs: vec![String::from(
+                        "A name for a nested type, so signatures stay readable.",
+                    )],
+                    name,
+                    kind: TypeKind::Alias(t),
+                },
+            );
+        }
+    }
+
     /// An alias that contains itself through arrays or maps (`L: {type:
     /// array, items: {$ref: L}}`) would be `type L = Vec<L>;`, which Rust
     /// rejects. In each such cycle the first alias by name becomes

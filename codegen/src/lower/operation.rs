@@ -523,9 +523,11 @@ impl<'a> Cx<'a> {
     /// Whether the specification's style table defines `style` and
     /// `explode` for a value of type `ty`: `Some(explode)` to send it, `None`
     /// after an error. The table has no row for `deepObject` without
-    /// `explode` (its default) nor for exploded `spaceDelimited` and
-    /// `pipeDelimited`: those are sent as what they can only mean, with a
-    /// warning saying so.
+    /// `explode` (its default), for a `deepObject` array nor for exploded
+    /// `spaceDelimited` and `pipeDelimited`: those are sent as what they can
+    /// only mean (or, for the array, as its users read it), with a warning
+    /// saying so when the wire is not obvious. A primitive in any query
+    /// style is `name=value`.
     fn check_style(
         &mut self,
         at: &Pointer,
@@ -545,13 +547,14 @@ impl<'a> Cx<'a> {
                 Some(explode)
             }
             (ParamStyle::DeepObject, ValueKind::Object | ValueKind::Any) => Some(true),
-            (ParamStyle::DeepObject, _) => {
-                self.diags.error(
+            (ParamStyle::DeepObject, ValueKind::Array) => {
+                self.diags.warning(
                     &at.push("style"),
-                    format!("parameter `{name}`: `style: deepObject` is defined for objects only, and this parameter is not one"),
+                    format!("parameter `{name}`: OpenAPI's style table defines `deepObject` for objects only; this array is sent the way servers that use it for arrays read it, `{name}[]=a&{name}[]=b`"),
                 );
-                None
+                Some(true)
             }
+            (ParamStyle::DeepObject, _) => Some(true),
             (
                 ParamStyle::SpaceDelimited | ParamStyle::PipeDelimited,
                 ValueKind::Array | ValueKind::Object | ValueKind::Any,

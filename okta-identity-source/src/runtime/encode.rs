@@ -238,6 +238,11 @@ pub(crate) fn query_styled<V: Serialize + ?Sized>(
             .map(|(k, v)| (format!("{n}%5B{}%5D", esc(k, QUERY_COMPONENT)), esc(v, set)))
             .collect(),
         (_, Parts::Scalar(s), _) => vec![(n, esc(&s, set))],
+        // Not in the table; how servers using `deepObject` for arrays read it.
+        (Style::DeepObject, Parts::List(items), _) => items
+            .iter()
+            .map(|i| (format!("{n}%5B%5D"), esc(i, set)))
+            .collect(),
         (Style::SpaceDelimited, Parts::List(items), false) => vec![(n, joined(&items, "%20", set))],
         (Style::PipeDelimited, Parts::List(items), false) => vec![(n, joined(&items, "|", set))],
         (Style::SpaceDelimited, Parts::Object(p), false) => {
@@ -568,6 +573,13 @@ mod tests {
         }
         assert!(path_styled("id", Simple, false, &Vec::<String>::new()).is_err());
         assert!(query_styled("a", Form, true, false, &vec![vec![1]]).is_err());
+        assert_eq!(
+            query_styled("expand", DeepObject, true, false, &["a", "b"]).ok(),
+            Some(vec![
+                ("expand%5B%5D".to_owned(), "a".to_owned()),
+                ("expand%5B%5D".to_owned(), "b".to_owned())
+            ])
+        );
     }
 
     #[test]
