@@ -500,6 +500,16 @@ impl<'a> Cx<'a> {
         hint: &str,
         named: bool,
     ) -> TypeRef {
+        // `type: object` beside a `oneOf`/`anyOf` (and nothing else of an
+        // object) only says every member is an object: the union decides.
+        if any.properties.is_empty() && any.additional_properties.is_none() {
+            if !any.one_of.is_empty() {
+                return self.lower_union(schema, &any.one_of, at.push("oneOf"), hint, named);
+            }
+            if !any.any_of.is_empty() {
+                return self.lower_union(schema, &any.any_of, at.push("anyOf"), hint, named);
+            }
+        }
         if !any.properties.is_empty()
             || any.additional_properties.is_some()
             || any.typ.as_deref() == Some("object")
