@@ -437,6 +437,9 @@ pub(crate) fn explains(shape: &crate::ir::Shape, value: &Value) -> Option<usize>
             if *closed && undeclared {
                 return None;
             }
+            if score == 0 && !map.is_empty() && !properties.is_empty() {
+                return None;
+            }
             Some(score)
         }
         (Shape::OneOf(members), _) => members.iter().filter_map(|m| explains(m, value)).max(),

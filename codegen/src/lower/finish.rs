@@ -458,12 +458,40 @@ pub(crate) fn shape_of(types: &BTreeMap<String, TypeDef>, ty: &TypeRef, depth: u
                 Shape::StringEnum(e.variants.iter().map(|v| v.wire.clone()).collect())
             }
             Some(TypeKind::Union(u)) => match &u.discriminator {
-                Some(prop) => Shape::Object {
-                    required: vec![prop.clone()],
-                    consts: Vec::new(),
-                    properties: vec![(prop.clone(), Shape::String)],
-                    closed: false,
-                },
+                // One shape per tag: the variant's, with the tag required
+                // and constant (an unknown tag matches nothing).
+                Some(prop) => Shape::OneOf(
+                    u.variants
+                        .iter()
+                        .flat_map(|v| v.tags.iter().map(move |tag| (v, tag)))
+                        .map(|(v, tag)| {
+                            let inner = shape_of(types, &v.ty, depth + 1);
+                            let (mut required, mut consts, mut properties, closed) = match inner {
+                                Shape::Object {
+                                    required,
+                                    consts,
+                                    properties,
+                                    closed,
+                                } => (required, consts, properties, closed),
+                                _ => (Vec::new(), Vec::new(), Vec::new(), false),
+                            };
+                            if !required.contains(prop) {
+                                required.push(prop.clone());
+                            }
+                            consts.retain(|(k, _)| k != prop);
+                            consts.push((prop.clone(), tag.clone()));
+                            if !properties.iter().any(|(k, _)| k == prop) {
+                                properties.push((prop.clone(), Shape::String));
+                            }
+                            Shape::Object {
+                                required,
+                                consts,
+                                properties,
+                                closed,
+                            }
+                        })
+                        .collect(),
+                ),
                 None => Shape::OneOf(
                     u.variants
                         .iter()

@@ -211,7 +211,12 @@ impl<'a> Cx<'a> {
     /// reference at `at`.
     fn ref_key(&mut self, reference: &str, kind: &str, at: &Pointer) -> Option<String> {
         if !reference.starts_with(&format!("#/components/{kind}/")) {
-            if !reference.starts_with('#') {
+            if reference.trim().is_empty() {
+                self.diags.error(
+                    at,
+                    format!("`$ref` is empty; it must name a component (`#/components/{kind}/…`)"),
+                );
+            } else if !reference.starts_with('#') {
                 self.diags.error(
                     at,
                     format!("`$ref: {reference}` points into another file; only local references (`#/components/{kind}/…`) are supported. Copy the target into this spec"),

@@ -203,7 +203,8 @@ pub enum Shape {
 ///   nothing undeclared; its score is the number of the value's properties
 ///   it declares, plus what each property's own shape explains of its value
 ///   (nested objects, arrays, down to a few levels), and a property whose
-///   value cannot be its shape disqualifies the variant;
+///   value cannot be its shape disqualifies the variant, as does explaining
+///   none of a non-empty object's properties;
 /// - an array scores what its items explain, and any item that cannot be
 ///   the item shape disqualifies it;
 /// - a string matching a string enum, a date or a date-time scores 1, any
@@ -258,6 +259,11 @@ pub fn explains(value: &Value, shape: &Shape) -> Option<usize> {
                 }
             }
             if *closed && undeclared {
+                return None;
+            }
+            // An object that declares properties and explains none of a
+            // non-empty value is no evidence: no match.
+            if score == 0 && !map.is_empty() && !properties.is_empty() {
                 return None;
             }
             Some(score)
@@ -345,6 +351,14 @@ mod tests {
         );
         assert_eq!(pick(serde_json::json!({"type": "cone", "r": 1})), None);
         assert_eq!(pick(serde_json::json!({"r": 1})), None);
+        let declared = Shape::Object {
+            required: &[],
+            consts: &[],
+            properties: &[("a", Shape::Any)],
+            closed: false,
+        };
+        assert_eq!(explains(&serde_json::json!({"z": 1}), &declared), None);
+        assert_eq!(explains(&serde_json::json!({}), &declared), Some(0));
         let open = |props: &'static [(&'static str, Shape)]| Shape::Object {
             required: &[],
             consts: &[],
