@@ -196,8 +196,13 @@ fn param_call(p: &Param, access: TokenStream) -> TokenStream {
     let arg = format_ident!("{}", p.rust_name);
     let value = quote!(#access #arg);
     match p.location {
-        crate::ir::ParamLocation::Header if !p.explode => quote!(.header_param(#wire, #value)),
-        crate::ir::ParamLocation::Header => quote!(.header_param_with(#wire, true, #value)),
+        crate::ir::ParamLocation::Header if !p.explode && is_scalar_or_list(&p.ty) => {
+            quote!(.header_param(#wire, #value))
+        }
+        crate::ir::ParamLocation::Header => {
+            let explode = p.explode;
+            quote!(.header_param_with(#wire, #explode, #value))
+        }
         _ if p.style == ParamStyle::Form && p.explode && !p.allow_reserved => {
             quote!(.query(#wire, #value))
         }
@@ -224,6 +229,14 @@ fn style_tokens(style: ParamStyle) -> TokenStream {
         }
     );
     quote!(crate::runtime::Style::#id)
+}
+
+/// A scalar, or an array of scalars (`header_param` joins it with commas).
+fn is_scalar_or_list(t: &TypeRef) -> bool {
+    match t {
+        TypeRef::Vec(item) => is_scalar(item),
+        other => is_scalar(other),
+    }
 }
 
 /// A type whose JSON is a string, number or boolean.
