@@ -200,7 +200,7 @@ fn check(
                             Some((score, v.rust_name.as_str()))
                         })
                         .collect();
-                    scores.sort_by(|a, b| b.0.cmp(&a.0));
+                    scores.sort_by_key(|s| std::cmp::Reverse(s.0));
                     match scores.as_slice() {
                         [] => fail(&format!(
                             "one of the variants of `{name}` (it would decode as `Unknown`)"
@@ -340,51 +340,6 @@ fn looks_like_rfc3339(s: &str) -> bool {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::{is_calendar_date, looks_like_rfc3339};
-
-    #[test]
-    fn calendar_dates() {
-        for ok in ["2024-02-29", "2000-02-29", "2023-12-31", "0001-01-01"] {
-            assert!(is_calendar_date(ok.as_bytes()), "{ok}");
-        }
-        for bad in [
-            "2023-02-29",
-            "1900-02-29",
-            "2023-13-01",
-            "2023-04-31",
-            "2023-00-10",
-            "not a date",
-            "2023-1-01",
-            "2023/01/01",
-        ] {
-            assert!(!is_calendar_date(bad.as_bytes()), "{bad}");
-        }
-    }
-
-    #[test]
-    fn rfc3339() {
-        for ok in [
-            "2022-04-04T15:56:05.000Z",
-            "2022-04-04T15:56:05Z",
-            "2022-04-04T15:56:05+02:00",
-        ] {
-            assert!(looks_like_rfc3339(ok), "{ok}");
-        }
-        for bad in [
-            "2022-04-04",
-            "2022-04-04T15:56:05",
-            "yesterday",
-            "2022-04-04T15:56:05.Z",
-            "2022-02-30T15:56:05Z",
-            "2022-04-04T25:56:05Z",
-        ] {
-            assert!(!looks_like_rfc3339(bad), "{bad}");
-        }
-    }
-}
-
 /// The untagged-union decode rule, as the runtime's `de::explains` applies
 /// it: `None` when `value` cannot be a variant of this shape, else how much
 /// of it the variant explains (see that function for the rule).
@@ -444,5 +399,50 @@ pub(crate) fn explains(shape: &crate::ir::Shape, value: &Value) -> Option<usize>
         }
         (Shape::OneOf(members), _) => members.iter().filter_map(|m| explains(m, value)).max(),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{is_calendar_date, looks_like_rfc3339};
+
+    #[test]
+    fn calendar_dates() {
+        for ok in ["2024-02-29", "2000-02-29", "2023-12-31", "0001-01-01"] {
+            assert!(is_calendar_date(ok.as_bytes()), "{ok}");
+        }
+        for bad in [
+            "2023-02-29",
+            "1900-02-29",
+            "2023-13-01",
+            "2023-04-31",
+            "2023-00-10",
+            "not a date",
+            "2023-1-01",
+            "2023/01/01",
+        ] {
+            assert!(!is_calendar_date(bad.as_bytes()), "{bad}");
+        }
+    }
+
+    #[test]
+    fn rfc3339() {
+        for ok in [
+            "2022-04-04T15:56:05.000Z",
+            "2022-04-04T15:56:05Z",
+            "2022-04-04T15:56:05+02:00",
+        ] {
+            assert!(looks_like_rfc3339(ok), "{ok}");
+        }
+        for bad in [
+            "2022-04-04",
+            "2022-04-04T15:56:05",
+            "yesterday",
+            "2022-04-04T15:56:05.Z",
+            "2022-02-30T15:56:05Z",
+            "2022-04-04T25:56:05Z",
+        ] {
+            assert!(!looks_like_rfc3339(bad), "{bad}");
+        }
     }
 }

@@ -593,7 +593,15 @@ impl<'a> Cx<'a> {
             let after_scheme = match url.find("://") {
                 Some(i) => &url[i + 3..],
                 None if url.starts_with("//") => &url[2..],
-                None => return url.trim_end_matches('/').to_string(),
+                // A relative URL: its path, from the root.
+                None => {
+                    let path = url.trim_end_matches('/');
+                    return if path.is_empty() || path.starts_with('/') {
+                        path.to_string()
+                    } else {
+                        format!("/{path}")
+                    };
+                }
             };
             match after_scheme.find('/') {
                 Some(i) => after_scheme[i..].trim_end_matches('/').to_string(),
