@@ -670,7 +670,12 @@ impl<'a> Cx<'a> {
                 }
                 _ => Vec::new(),
             },
-            TypeRef::Map(item) if self.value_kind(item, 1) != ValueKind::Scalar => {
+            TypeRef::Map(item)
+                if matches!(
+                    self.value_kind(item, 1),
+                    ValueKind::Object | ValueKind::Nested
+                ) =>
+            {
                 vec![String::from("(every one)")]
             }
             TypeRef::Map(_) | TypeRef::Json => Vec::new(),
