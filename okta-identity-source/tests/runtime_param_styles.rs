@@ -166,7 +166,7 @@ async fn query_styles_match_the_specification_table() {
             DeepObject,
             true,
             Object,
-            "/query?color%5BR%5D=100&color%5BG%5D=200&color%5BB%5D=150",
+            "/query?color[R]=100&color[G]=200&color[B]=150",
         ),
     ];
     for (style, explode, value, want) in table {

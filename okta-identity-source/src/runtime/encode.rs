@@ -235,13 +235,15 @@ pub(crate) fn query_styled<V: Serialize + ?Sized>(
         (_, Parts::Absent, _) => Vec::new(),
         (Style::DeepObject, Parts::Object(p), _) => p
             .iter()
-            .map(|(k, v)| (format!("{n}%5B{}%5D", esc(k, QUERY_COMPONENT)), esc(v, set)))
+            .map(|(k, v)| (format!("{n}[{}]", esc(k, QUERY_COMPONENT)), esc(v, set)))
             .collect(),
         (_, Parts::Scalar(s), _) => vec![(n, esc(&s, set))],
-        // Not in the table; how servers using `deepObject` for arrays read it.
+        // Brackets literal, as the style table writes them (`color[R]=100`).
+        // An array is not in the table; how servers using `deepObject` for
+        // arrays read it.
         (Style::DeepObject, Parts::List(items), _) => items
             .iter()
-            .map(|i| (format!("{n}%5B%5D"), esc(i, set)))
+            .map(|i| (format!("{n}[]"), esc(i, set)))
             .collect(),
         (Style::SpaceDelimited, Parts::List(items), false) => vec![(n, joined(&items, "%20", set))],
         (Style::PipeDelimited, Parts::List(items), false) => vec![(n, joined(&items, "|", set))],
@@ -538,7 +540,7 @@ mod tests {
                 DeepObject,
                 true,
                 O,
-                "color%5BR%5D=100&color%5BG%5D=200&color%5BB%5D=150",
+                "color[R]=100&color[G]=200&color[B]=150",
             ),
         ];
         for (location, style, explode, value, want) in cases {
@@ -576,8 +578,8 @@ mod tests {
         assert_eq!(
             query_styled("expand", DeepObject, true, false, &["a", "b"]).ok(),
             Some(vec![
-                ("expand%5B%5D".to_owned(), "a".to_owned()),
-                ("expand%5B%5D".to_owned(), "b".to_owned())
+                ("expand[]".to_owned(), "a".to_owned()),
+                ("expand[]".to_owned(), "b".to_owned())
             ])
         );
     }
