@@ -17,7 +17,8 @@ pub fn clean(text: &str) -> Vec<String> {
     let mut list_indent: Option<usize> = None;
     // Inside a `>` block quote, continuation lines get the marker too.
     let mut in_quote = false;
-    for raw in text.lines() {
+    for raw in join_split_links(text) {
+        let raw = raw.as_str();
         let line = raw.trim_end();
         let trimmed = line.trim_start();
         if let Some(lang) = trimmed.strip_prefix("```") {
@@ -69,16 +70,78 @@ pub fn clean(text: &str) -> Vec<String> {
     out
 }
 
-/// `- `, `* `, `+ ` or `12. ` at the start of a line: the marker's width.
+/// `- `, `*   `, `+ ` or `12. ` at the start of a line: the width up to the
+/// item's text (CommonMark: the marker and one to four spaces; five or
+/// more start an indented code block after one).
 fn list_marker(line: &str) -> Option<usize> {
-    if line.starts_with("- ") || line.starts_with("* ") || line.starts_with("+ ") {
-        return Some(2);
+    let marker = if line.starts_with(['-', '*', '+']) {
+        1
+    } else {
+        let digits = line.chars().take_while(char::is_ascii_digit).count();
+        if digits == 0 || !line[digits..].starts_with(['.', ')']) {
+            return None;
+        }
+        digits + 1
+    };
+    let spaces = line[marker..].chars().take_while(|c| *c == ' ').count();
+    match spaces {
+        0 => None,
+        1..=4 if line.len() > marker + spaces => Some(marker + spaces),
+        _ => Some(marker + 1),
     }
-    let digits = line.chars().take_while(char::is_ascii_digit).count();
-    if digits > 0 && line[digits..].starts_with(". ") {
-        return Some(digits + 2);
+}
+
+/// The lines of `text`, with a line that opens a Markdown link (`[text`)
+/// joined to the lines that close it (`more](url)`), so the link survives
+/// line-by-line cleaning; code fences are left as they are.
+fn join_split_links(text: &str) -> Vec<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out: Vec<String> = Vec::new();
+    let mut in_fence = false;
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i];
+        i += 1;
+        if line.trim_start().starts_with("```") {
+            in_fence = !in_fence;
+            out.push(line.to_string());
+            continue;
+        }
+        let mut joined = line.to_string();
+        if !in_fence && unclosed_bracket(&joined) {
+            // The link closes (`](`) within the next few non-blank lines.
+            let end = lines[i..]
+                .iter()
+                .take(4)
+                .take_while(|l| !l.trim().is_empty() && !l.trim_start().starts_with("```"))
+                .position(|l| l.contains("]("));
+            if let Some(end) = end {
+                for next in &lines[i..=i + end] {
+                    joined.push(' ');
+                    joined.push_str(next.trim());
+                }
+                i += end + 1;
+            }
+        }
+        out.push(joined);
     }
-    None
+    out
+}
+
+/// Whether `line` ends inside `[…` outside code spans, with a `](`
+/// nowhere after it (the link's rest must be on a following line).
+fn unclosed_bracket(line: &str) -> bool {
+    let mut depth = 0usize;
+    let mut in_code = false;
+    for c in line.chars() {
+        match c {
+            '`' => in_code = !in_code,
+            '[' if !in_code => depth += 1,
+            ']' if !in_code => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    depth > 0
 }
 
 fn inline(line: &str) -> String {
@@ -202,6 +265,16 @@ mod tests {
             ("1. one\ntwo", &["1. one", "   two"]),
             ("> **Note:** a\nb\n\nc", &["> **Note:** a", "> b", "", "c"]),
             ("text\n\n", &["text"]),
+            (
+                "*   item one\ncontinued\n*   item two",
+                &["*   item one", "    continued", "*   item two"],
+            ),
+            ("1.  first\nmore", &["1.  first", "    more"]),
+            (
+                "see [the\nguide](https://x.example/g) now",
+                &["see [the guide](https://x.example/g) now"],
+            ),
+            ("a [b\n\nc", &["a \\[b", "", "c"]),
         ];
         for (input, want) in cases {
             assert_eq!(clean(input), *want, "clean({input:?})");

@@ -100,6 +100,46 @@ pub struct UnionVariant {
     pub ty: TypeRef,
     /// Boxed to break a containment cycle.
     pub boxed: bool,
+    /// What a JSON value must look like to be this variant (untagged
+    /// unions); filled in when lowering finishes.
+    pub shape: Shape,
+}
+
+/// The JSON a variant of an untagged union accepts, for the decode rule of
+/// `runtime::de::explains`: a variant matches only if the value has its
+/// JSON type, its single-value enums (constants) match exactly and its
+/// required properties are present; the score is how many of the value's
+/// properties (or, for scalars, how specific a match) it explains.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Shape {
+    /// Any value (`serde_json::Value`, or a type too deep to describe).
+    #[default]
+    Any,
+    String,
+    /// A string that parses as an RFC 3339 date-time.
+    DateTime,
+    /// A string that parses as a `YYYY-MM-DD` date.
+    Date,
+    /// One of these strings exactly (a string enum).
+    StringEnum(Vec<String>),
+    Integer,
+    Number,
+    Bool,
+    /// An array whose items have this shape.
+    Array(Box<Shape>),
+    /// A JSON object with no declared properties.
+    Map,
+    Object {
+        required: Vec<String>,
+        /// Properties whose only allowed value is this string.
+        consts: Vec<(String, String)>,
+        /// Every declared property, with the shape of its value.
+        properties: Vec<(String, Shape)>,
+        /// `additionalProperties: false`: an undeclared property does not match.
+        closed: bool,
+    },
+    /// A nested union: the best of its members.
+    OneOf(Vec<Shape>),
 }
 
 /// A reference to a Rust type, as used in fields, parameters and bodies.
@@ -107,8 +147,14 @@ pub struct UnionVariant {
 pub enum TypeRef {
     String,
     Bool,
+    I8,
+    I16,
     I32,
     I64,
+    U8,
+    U16,
+    U32,
+    U64,
     F64,
     DateTime,
     Date,
@@ -122,6 +168,36 @@ pub enum TypeRef {
 }
 
 impl TypeRef {
+    /// The range of an integer type (`None` for other types).
+    pub fn int_range(&self) -> Option<(i128, i128)> {
+        Some(match self {
+            TypeRef::I8 => (i8::MIN.into(), i8::MAX.into()),
+            TypeRef::I16 => (i16::MIN.into(), i16::MAX.into()),
+            TypeRef::I32 => (i32::MIN.into(), i32::MAX.into()),
+            TypeRef::I64 => (i64::MIN.into(), i64::MAX.into()),
+            TypeRef::U8 => (0, u8::MAX.into()),
+            TypeRef::U16 => (0, u16::MAX.into()),
+            TypeRef::U32 => (0, u32::MAX.into()),
+            TypeRef::U64 => (0, u64::MAX.into()),
+            _ => return None,
+        })
+    }
+
+    /// The integer type of an OpenAPI `format` (`int32`, `uint64`, …);
+    /// `int64` for none or one this does not know.
+    pub fn integer(format: Option<&str>) -> TypeRef {
+        match format {
+            Some("int8") => TypeRef::I8,
+            Some("int16") => TypeRef::I16,
+            Some("int32") => TypeRef::I32,
+            Some("uint8") => TypeRef::U8,
+            Some("uint16") => TypeRef::U16,
+            Some("uint32") => TypeRef::U32,
+            Some("uint64") => TypeRef::U64,
+            _ => TypeRef::I64,
+        }
+    }
+
     /// Whether `Default` exists for this type when it is required.
     pub fn has_default(&self, enums_and_unions: &dyn Fn(&str) -> bool) -> bool {
         match self {
@@ -171,6 +247,32 @@ pub enum ParamLocation {
     Header,
 }
 
+/// OpenAPI 3.0 parameter `style`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamStyle {
+    Simple,
+    Label,
+    Matrix,
+    Form,
+    SpaceDelimited,
+    PipeDelimited,
+    DeepObject,
+}
+
+impl ParamStyle {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ParamStyle::Simple => "simple",
+            ParamStyle::Label => "label",
+            ParamStyle::Matrix => "matrix",
+            ParamStyle::Form => "form",
+            ParamStyle::SpaceDelimited => "spaceDelimited",
+            ParamStyle::PipeDelimited => "pipeDelimited",
+            ParamStyle::DeepObject => "deepObject",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Param {
     pub rust_name: String,
@@ -179,6 +281,10 @@ pub struct Param {
     pub ty: TypeRef,
     pub required: bool,
     pub docs: Docs,
+    /// How the value is serialized (`style`, `explode`, `allowReserved`).
+    pub style: ParamStyle,
+    pub explode: bool,
+    pub allow_reserved: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

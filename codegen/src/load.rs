@@ -274,6 +274,13 @@ fn check_dropped_keys(doc: &serde_yaml::Value, diags: &mut Diagnostics) {
 
 fn check_version(value: &serde_yaml::Value, diags: &mut Diagnostics) {
     let root = Pointer::root();
+    if value.is_null() {
+        diags.error(
+            &root,
+            "the document is empty (nothing but comments); an OpenAPI document was expected",
+        );
+        return;
+    }
     let Some(map) = value.as_mapping() else {
         diags.error(&root, "the document is not a YAML mapping");
         return;
@@ -333,9 +340,32 @@ pub fn parse_yaml(
     text: &str,
     diags: &mut Diagnostics,
 ) -> Result<serde_yaml::Value, Vec<Diagnostic>> {
-    let mut value: serde_yaml::Value = match serde_yaml::from_str(without_bom(text)) {
+    let body = without_bom(text);
+    if body.trim().is_empty() {
+        diags.error(
+            &Pointer::root(),
+            "the file is empty (or only whitespace); an OpenAPI document was expected",
+        );
+        return Err(diags.clone().into_sorted());
+    }
+    let mut value: serde_yaml::Value = match serde_yaml::from_str(body) {
         Ok(v) => v,
         Err(e) => {
+            // JSON is YAML, but a JSON document's error is told as JSON's.
+            let trimmed = body.trim_start();
+            if (trimmed.starts_with('{') || trimmed.starts_with('['))
+                && let Err(j) = serde_json::from_str::<serde_json::Value>(body)
+            {
+                diags.error(
+                    &Pointer::root(),
+                    format!(
+                        "JSON syntax error at line {}, column {}: {j}",
+                        j.line(),
+                        j.column()
+                    ),
+                );
+                return Err(diags.clone().into_sorted());
+            }
             let at = match e.location() {
                 Some(loc) => format!(" at line {}, column {}", loc.line(), loc.column()),
                 None => String::new(),

@@ -136,7 +136,7 @@ async fn post_sends_json_body_and_query_and_decodes_201() {
     assert_eq!(r.method, "POST");
     assert_eq!(
         r.uri,
-        "/api/v1/identity-sources/0oa1/sessions?limit=200&filter=status+eq+%22ACTIVE%22%26x%3D1&expand=a&expand=b&flag=true"
+        "/api/v1/identity-sources/0oa1/sessions?limit=200&filter=status%20eq%20%22ACTIVE%22%26x%3D1&expand=a&expand=b&flag=true"
     );
     assert_eq!(r.header("content-type"), Some("application/json"));
     assert_eq!(
@@ -299,7 +299,7 @@ async fn invalid_input_is_refused_before_sending() {
         .__call::<Json<Session>>(&GET_SESSION)
         .path_param("identitySourceId", "0oa1")
         .path_param("sessionId", "s")
-        .query("filter", &json!({"nested": 1}))
+        .query("filter", &json!({"nested": {"deeper": 1}}))
         .await
         .unwrap_err();
     assert!(matches!(err, Error::InvalidInput { .. }));

@@ -7,7 +7,8 @@
 //!   fails), then the crate check below. Slow (a few seconds a tag); not
 //!   part of CI.
 //! - `cargo xtask check-fixtures`: every fixture of the bad-spec corpus
-//!   that is expected to generate (its `.expected` has no `error:` line).
+//!   that is expected to generate (its `.expected` has no `error:` line),
+//!   and every real spec of another service in `codegen/tests/real_specs/`.
 //!   The corpus test only parses their output; this compiles it. Run by CI.
 //!
 //! The crate check: `codegen --spec S --out DIR`, then
@@ -104,8 +105,34 @@ pub fn fixtures(target: Option<PathBuf>, keep: bool) -> anyhow::Result<ExitCode>
             spec,
         });
     }
+    // The real specs of other services: every one must generate.
+    let real = crate::workspace_root().join("codegen/tests/real_specs");
+    let mut reals: Vec<PathBuf> = fs::read_dir(&real)
+        .with_context(|| format!("reading {}", real.display()))?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
+    reals.sort();
+    for spec in reals {
+        if spec.extension().is_none_or(|e| e != "yaml" && e != "json") {
+            continue;
+        }
+        let label = spec
+            .file_name()
+            .map(|s| format!("real_specs/{}", s.to_string_lossy()))
+            .unwrap_or_default();
+        cases.push(Case {
+            label,
+            base: None,
+            add_tag: None,
+            spec,
+        });
+    }
     let work = work_dir("fixtures")?;
-    println!("fixtures of {} that generate", corpus.display());
+    println!(
+        "fixtures of {} that generate, and the real specs of {}",
+        corpus.display(),
+        real.display()
+    );
     run(&work, cases, target, keep)
 }
 

@@ -136,8 +136,10 @@ pub fn run_generator(
     spec: &Path,
     verbose: bool,
 ) -> anyhow::Result<Option<codegen::Output>> {
-    let text = crate::fsutil::read_spec(spec)?;
     let label = label(root, spec);
+    // Errors name the spec as every diagnostic does (the label), not by
+    // the absolute path the default spec is found at.
+    let text = crate::fsutil::read_spec_labelled(spec, &label)?;
     let overlay = load_overlay(root, spec)?;
     if let Some(overlay) = &overlay {
         let errors = corrections_not_in_place(&label, &text, overlay);

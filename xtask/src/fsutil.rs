@@ -115,15 +115,19 @@ fn short_diff(path: &Path, old: &str, new: &str) -> String {
 /// Read a spec as text. A file that is not UTF-8 is an error naming where
 /// the first bad byte is, as a line and column (YAML must be Unicode).
 pub fn read_spec(path: &Path) -> anyhow::Result<String> {
-    let bytes = fs::read(path).map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?;
+    read_spec_labelled(path, &path.display().to_string())
+}
+
+/// [`read_spec`], naming the file `label` in its errors.
+pub fn read_spec_labelled(path: &Path, label: &str) -> anyhow::Result<String> {
+    let bytes = fs::read(path).map_err(|e| anyhow::anyhow!("reading {label}: {e}"))?;
     String::from_utf8(bytes).map_err(|e| {
         let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
         let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
         let line_start = good.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
         let column = String::from_utf8_lossy(&good[line_start..]).chars().count() + 1;
         anyhow::anyhow!(
-            "{}#: not UTF-8 text: invalid byte at line {line}, column {column}; nothing was written",
-            path.display()
+            "{label}#: not UTF-8 text: invalid byte at line {line}, column {column}; nothing was written"
         )
     })
 }
@@ -148,5 +152,18 @@ mod tests {
             "{err}"
         );
         assert_eq!(ok.expect("UTF-8"), "openapi: 3.0.3\ninfo: {title: \"ü\"}\n");
+    }
+
+    #[test]
+    fn a_spec_that_is_not_utf8_is_named_as_the_user_gave_it() {
+        let path =
+            std::env::temp_dir().join(format!("xtask-read-label-{}.yaml", std::process::id()));
+        std::fs::write(&path, b"openapi: \xff\n").expect("write");
+        let err = super::read_spec_labelled(&path, "spec/api.yaml")
+            .expect_err("not UTF-8")
+            .to_string();
+        std::fs::remove_file(&path).ok();
+        assert!(err.starts_with("spec/api.yaml#: not UTF-8 text"), "{err}");
+        assert!(!err.contains(&path.display().to_string()), "{err}");
     }
 }

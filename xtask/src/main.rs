@@ -95,7 +95,8 @@ enum Command {
         #[arg(long)]
         keep: bool,
     },
-    /// Compile the output of every bad-spec fixture expected to generate
+    /// Compile the output of every bad-spec fixture expected to generate and
+    /// of every real spec in codegen/tests/real_specs/
     /// (`codegen --out`, `cargo clippy --all-targets -D warnings`, and
     /// `cargo test --lib` when it has examples): the corpus test only
     /// parses it. Run by CI.

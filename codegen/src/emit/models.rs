@@ -5,7 +5,7 @@ use quote::{format_ident, quote};
 
 use super::{Scope, doc_attrs, ty};
 use crate::ir::{
-    Additional, Api, Field, Param, Presence, StringEnum, Struct, TypeDef, TypeKind, Union,
+    Additional, Api, Field, Param, Presence, Shape, StringEnum, Struct, TypeDef, TypeKind, Union,
 };
 
 pub fn emit(api: &Api) -> TokenStream {
@@ -265,18 +265,46 @@ fn union_def(docs: &TokenStream, name: &proc_macro2::Ident, u: &Union) -> TokenS
         quote! { #doc #id(#t), }
     });
     match &u.discriminator {
-        None => quote! {
-            #docs
-            #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-            #[serde(untagged)]
-            #[allow(clippy::large_enum_variant)]
-            #ne
-            pub enum #name {
-                #(#variants)*
-                /// A value that matches no variant, kept as sent.
-                Unknown(::serde_json::Value),
+        None => {
+            let offers = u.variants.iter().map(|v| {
+                let id = format_ident!("{}", v.rust_name);
+                let t = variant_ty(v);
+                let shape = shape_tokens(&v.shape);
+                quote! {
+                    if let ::std::option::Option::Some(score) = crate::runtime::de::explains(&value, &#shape)
+                        && let ::std::result::Result::Ok(v) = ::serde_json::from_value::<#t>(::std::clone::Clone::clone(&value))
+                    {
+                        pick.offer(score, Self::#id(v));
+                    }
+                }
+            });
+            quote! {
+                #docs
+                ///
+                /// Decoded by the untagged-union rule: a variant matches when the value
+                /// has its JSON type, holds its required properties and exactly the value
+                /// of each single-value enum, and decodes; the variant explaining the most
+                /// of the value's properties wins. No match, or a tie, is kept in `Unknown`.
+                #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+                #[serde(untagged)]
+                #[allow(clippy::large_enum_variant)]
+                #ne
+                pub enum #name {
+                    #(#variants)*
+                    /// A value that matches no variant, or several equally well, kept as sent.
+                    Unknown(::serde_json::Value),
+                }
+
+                impl<'de> ::serde::Deserialize<'de> for #name {
+                    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(deserializer)?;
+                        let mut pick = crate::runtime::de::Pick::default();
+                        #(#offers)*
+                        ::std::result::Result::Ok(pick.finish().unwrap_or(Self::Unknown(value)))
+                    }
+                }
             }
-        },
+        }
         Some(prop) => {
             let ser = u.variants.iter().map(|v| {
                 let id = format_ident!("{}", v.rust_name);
@@ -356,5 +384,47 @@ fn params_struct(name: &str, op_id: &str, params: &[Param]) -> TokenStream {
         }
 
         #setters
+    }
+}
+
+/// A `runtime::de::Shape` as a constant expression.
+fn shape_tokens(shape: &Shape) -> TokenStream {
+    let base = quote!(crate::runtime::de::Shape);
+    match shape {
+        Shape::Any => quote!(#base::Any),
+        Shape::String => quote!(#base::String),
+        Shape::DateTime => quote!(#base::DateTime),
+        Shape::Date => quote!(#base::Date),
+        Shape::StringEnum(values) => quote!(#base::StringEnum(&[#(#values),*])),
+        Shape::Integer => quote!(#base::Integer),
+        Shape::Number => quote!(#base::Number),
+        Shape::Bool => quote!(#base::Bool),
+        Shape::Array(item) => {
+            let item = shape_tokens(item);
+            quote!(#base::Array(&#item))
+        }
+        Shape::Map => quote!(#base::Map),
+        Shape::Object {
+            required,
+            consts,
+            properties,
+            closed,
+        } => {
+            let consts = consts.iter().map(|(k, v)| quote!((#k, #v)));
+            let properties = properties.iter().map(|(k, v)| {
+                let v = shape_tokens(v);
+                quote!((#k, #v))
+            });
+            quote!(#base::Object {
+                required: &[#(#required),*],
+                consts: &[#(#consts),*],
+                properties: &[#(#properties),*],
+                closed: #closed,
+            })
+        }
+        Shape::OneOf(members) => {
+            let members = members.iter().map(shape_tokens);
+            quote!(#base::OneOf(&[#(#members),*]))
+        }
     }
 }

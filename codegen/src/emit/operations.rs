@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{Scope, doc_attrs, ty};
-use crate::ir::{Api, BodyKind, Method, Operation, Param, Presence, Success, TypeRef};
+use crate::ir::{Api, BodyKind, Method, Operation, Param, ParamStyle, Presence, Success, TypeRef};
 
 pub fn emit(api: &Api) -> TokenStream {
     let methods = api.operations.iter().map(operation);
@@ -104,9 +104,16 @@ fn operation(op: &Operation) -> TokenStream {
     for p in &op.path_params {
         let wire = &p.wire_name;
         let arg = format_ident!("{}", p.rust_name);
-        chain.push(match p.ty {
-            TypeRef::String => quote!(.path_param(#wire, #arg)),
-            _ => quote!(.path_param_value(#wire, &#arg)),
+        chain.push(match (&p.ty, p.style, p.explode) {
+            (TypeRef::String, ParamStyle::Simple, false) => quote!(.path_param(#wire, #arg)),
+            (t, ParamStyle::Simple, false) if is_scalar(t) => {
+                quote!(.path_param_value(#wire, &#arg))
+            }
+            _ => {
+                let style = style_tokens(p.style);
+                let explode = p.explode;
+                quote!(.path_param_with(#wire, #style, #explode, &#arg))
+            }
         });
     }
     for p in &op.required_params {
@@ -189,7 +196,53 @@ fn param_call(p: &Param, access: TokenStream) -> TokenStream {
     let arg = format_ident!("{}", p.rust_name);
     let value = quote!(#access #arg);
     match p.location {
-        crate::ir::ParamLocation::Header => quote!(.header_param(#wire, #value)),
-        _ => quote!(.query(#wire, #value)),
+        crate::ir::ParamLocation::Header if !p.explode && is_scalar_or_list(&p.ty) => {
+            quote!(.header_param(#wire, #value))
+        }
+        crate::ir::ParamLocation::Header => {
+            let explode = p.explode;
+            quote!(.header_param_with(#wire, #explode, #value))
+        }
+        _ if p.style == ParamStyle::Form && p.explode && !p.allow_reserved => {
+            quote!(.query(#wire, #value))
+        }
+        _ => {
+            let style = style_tokens(p.style);
+            let explode = p.explode;
+            let reserved = p.allow_reserved;
+            quote!(.query_with(#wire, #style, #explode, #reserved, #value))
+        }
     }
+}
+
+fn style_tokens(style: ParamStyle) -> TokenStream {
+    let id = format_ident!(
+        "{}",
+        match style {
+            ParamStyle::Simple => "Simple",
+            ParamStyle::Label => "Label",
+            ParamStyle::Matrix => "Matrix",
+            ParamStyle::Form => "Form",
+            ParamStyle::SpaceDelimited => "SpaceDelimited",
+            ParamStyle::PipeDelimited => "PipeDelimited",
+            ParamStyle::DeepObject => "DeepObject",
+        }
+    );
+    quote!(crate::runtime::Style::#id)
+}
+
+/// A scalar, or an array of scalars (`header_param` joins it with commas).
+fn is_scalar_or_list(t: &TypeRef) -> bool {
+    match t {
+        TypeRef::Vec(item) => is_scalar(item),
+        other => is_scalar(other),
+    }
+}
+
+/// A type whose JSON is a string, number or boolean.
+fn is_scalar(t: &TypeRef) -> bool {
+    !matches!(
+        t,
+        TypeRef::Vec(_) | TypeRef::Map(_) | TypeRef::Json | TypeRef::Named(_)
+    )
 }

@@ -130,11 +130,25 @@ fn check(
                 fail("a boolean")
             }
         }
-        TypeRef::I32 | TypeRef::I64 => {
-            if value.is_i64() || value.is_u64() {
-                Ok(())
-            } else {
-                fail("an integer")
+        TypeRef::I8
+        | TypeRef::I16
+        | TypeRef::I32
+        | TypeRef::I64
+        | TypeRef::U8
+        | TypeRef::U16
+        | TypeRef::U32
+        | TypeRef::U64 => {
+            let n = value
+                .as_i64()
+                .map(i128::from)
+                .or_else(|| value.as_u64().map(i128::from));
+            match (n, ty.int_range()) {
+                (Some(n), Some((lo, hi))) if n < lo || n > hi => Err(format!(
+                    "expected an integer from {lo} to {hi} (the schema's format) {}",
+                    here()
+                )),
+                (Some(_), _) => Ok(()),
+                (None, _) => fail("an integer"),
             }
         }
         TypeRef::F64 => {
@@ -173,6 +187,29 @@ fn check(
                         Ok(())
                     } else {
                         fail("a string")
+                    }
+                }
+                TypeKind::Union(u) if u.discriminator.is_none() => {
+                    // The decode rule: the best-scoring variant that decodes.
+                    let mut scores: Vec<(usize, &str)> = u
+                        .variants
+                        .iter()
+                        .filter_map(|v| {
+                            let score = explains(&v.shape, value)?;
+                            check(types, &v.ty, value, path).ok()?;
+                            Some((score, v.rust_name.as_str()))
+                        })
+                        .collect();
+                    scores.sort_by_key(|s| std::cmp::Reverse(s.0));
+                    match scores.as_slice() {
+                        [] => fail(&format!(
+                            "one of the variants of `{name}` (it would decode as `Unknown`)"
+                        )),
+                        [(best, a), (second, b), ..] if best == second => Err(format!(
+                            "the value {} matches variants `{a}` and `{b}` of `{name}` equally well, so it would decode as `Unknown`",
+                            here()
+                        )),
+                        _ => Ok(()),
                     }
                 }
                 TypeKind::Union(u) => {
@@ -300,6 +337,68 @@ fn looks_like_rfc3339(s: &str) -> bool {
         [b'Z' | b'z'] => true,
         [b'+' | b'-', h1, h2, b':', m1, m2] => [h1, h2, m1, m2].iter().all(|c| c.is_ascii_digit()),
         _ => false,
+    }
+}
+
+/// The untagged-union decode rule, as the runtime's `de::explains` applies
+/// it: `None` when `value` cannot be a variant of this shape, else how much
+/// of it the variant explains (see that function for the rule).
+pub(crate) fn explains(shape: &crate::ir::Shape, value: &Value) -> Option<usize> {
+    use crate::ir::Shape;
+    match (shape, value) {
+        (Shape::Any, _) => Some(0),
+        (_, Value::Null) => None,
+        (Shape::String, Value::String(_)) => Some(0),
+        (Shape::DateTime, Value::String(s)) => looks_like_rfc3339(s).then_some(1),
+        (Shape::Date, Value::String(s)) => {
+            (s.len() == 10 && is_calendar_date(s.as_bytes())).then_some(1)
+        }
+        (Shape::StringEnum(values), Value::String(s)) => values.contains(s).then_some(1),
+        (Shape::Integer, Value::Number(n)) => (n.is_i64() || n.is_u64()).then_some(1),
+        (Shape::Number, Value::Number(_)) => Some(0),
+        (Shape::Bool, Value::Bool(_)) => Some(0),
+        (Shape::Array(item), Value::Array(items)) => items
+            .iter()
+            .try_fold(0, |sum, v| Some(sum + explains(item, v)?)),
+        (Shape::Map, Value::Object(_)) => Some(0),
+        (
+            Shape::Object {
+                required,
+                consts,
+                properties,
+                closed,
+            },
+            Value::Object(map),
+        ) => {
+            if !required.iter().all(|r| map.contains_key(r)) {
+                return None;
+            }
+            for (name, want) in consts {
+                match map.get(name) {
+                    None => {}
+                    Some(Value::String(got)) if got == want => {}
+                    Some(_) => return None,
+                }
+            }
+            let mut score = 0;
+            let mut undeclared = false;
+            for (k, v) in map {
+                match properties.iter().find(|(p, _)| p == k) {
+                    None => undeclared = true,
+                    Some(_) if v.is_null() => score += 1,
+                    Some((_, inner)) => score += 1 + explains(inner, v)?,
+                }
+            }
+            if *closed && undeclared {
+                return None;
+            }
+            if score == 0 && !map.is_empty() && !properties.is_empty() {
+                return None;
+            }
+            Some(score)
+        }
+        (Shape::OneOf(members), _) => members.iter().filter_map(|m| explains(m, value)).max(),
+        _ => None,
     }
 }
 

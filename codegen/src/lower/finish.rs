@@ -4,10 +4,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::Cx;
-use crate::ir::{Api, Presence, TypeDef, TypeKind, TypeRef};
+use crate::ir::{Api, Presence, Shape, TypeDef, TypeKind, TypeRef};
 
 impl<'a> Cx<'a> {
     pub(super) fn finish(&mut self) -> Api {
+        self.alias_complex_types();
+        fill_shapes(&mut self.types);
         let examples = self.check_examples();
         let mut types = std::mem::take(&mut self.types);
         self.break_alias_cycles(&mut types);
@@ -25,7 +27,125 @@ impl<'a> Cx<'a> {
     }
 }
 
+/// Clippy's `type_complexity` limit (its default threshold is 250); a
+/// type spelled in a signature or a field that would score more than this
+/// gets a type alias instead.
+const COMPLEXITY_BUDGET: u64 = 200;
+
+/// Clippy's `type_complexity` score of `t` spelled at nesting level `nest`:
+/// every path type counts ten times its nesting level.
+fn complexity(t: &TypeRef, nest: u64) -> u64 {
+    match t {
+        TypeRef::Vec(inner) => 10 * nest + complexity(inner, nest + 1),
+        TypeRef::Map(inner) => 10 * nest + 10 * (nest + 1) + complexity(inner, nest + 1),
+        TypeRef::DateTime => 10 * nest + 10 * (nest + 1),
+        _ => 10 * nest,
+    }
+}
+
 impl Cx<'_> {
+    /// Deeply nested inline types (`Vec<BTreeMap<String, Vec<Vec<X>>>>`)
+    /// make signatures and fields that clippy calls too complex: those
+    /// types get a named alias (`{Operation}Response`, `{Struct}{Field}`).
+    fn alias_complex_types(&mut self) {
+        // (alias name, aliased type, pointer of the spec node it comes from)
+        let mut aliases: Vec<(String, TypeRef, String)> = Vec::new();
+        let mut alias = |cx: &mut Self, wanted: String, t: &mut TypeRef, at: &str| {
+            let name = cx.type_scope.claim(&crate::naming::join_type_name(&wanted));
+            aliases.push((name.clone(), t.clone(), at.to_owned()));
+            *t = TypeRef::Named(name);
+        };
+        let mut operations = std::mem::take(&mut self.operations);
+        for op in &mut operations {
+            let at = crate::diag::Pointer::root()
+                .push("paths")
+                .push(&op.path)
+                .push(op.method.as_str().to_ascii_lowercase())
+                .to_string();
+            let at = at.as_str();
+            let base = crate::naming::type_name(&op.id);
+            // `Call<Json<T>>`: T at nesting level 3.
+            if let crate::ir::Success::Json(t) = &mut op.success
+                && 20 + complexity(t, 3) > COMPLEXITY_BUDGET
+            {
+                alias(self, format!("{base}Response"), t, at);
+            }
+            if let Some(body) = &mut op.body
+                && let crate::ir::BodyKind::Json(t) | crate::ir::BodyKind::Form(t) = &mut body.kind
+                && 10 + complexity(t, 2) > COMPLEXITY_BUDGET
+            {
+                alias(self, format!("{base}Request"), t, at);
+            }
+            for p in op
+                .path_params
+                .iter_mut()
+                .chain(op.required_params.iter_mut())
+                .chain(op.optional_params.iter_mut())
+            {
+                if 10 + complexity(&p.ty, 2) > COMPLEXITY_BUDGET {
+                    let wanted = format!("{base}{}", crate::naming::type_name(&p.wire_name));
+                    alias(self, wanted, &mut p.ty, at);
+                }
+            }
+            if let Some(pg) = &mut op.pagination
+                && 30 + complexity(&pg.item, 4) > COMPLEXITY_BUDGET
+            {
+                alias(self, format!("{base}Item"), &mut pg.item, at);
+            }
+        }
+        self.operations = operations;
+        let names: Vec<String> = self.types.keys().cloned().collect();
+        for name in names {
+            let Some(mut def) = self.types.remove(&name) else {
+                continue;
+            };
+            match &mut def.kind {
+                TypeKind::Struct(st) => {
+                    for f in &mut st.fields {
+                        // `Option<Box<T>>` at most: T at level 3.
+                        if 20 + complexity(&f.ty, 3) > COMPLEXITY_BUDGET {
+                            let wanted =
+                                format!("{name}{}", crate::naming::type_name(&f.wire_name));
+                            alias(self, wanted, &mut f.ty, &def.pointer);
+                        }
+                    }
+                    if let crate::ir::Additional::Map(t) = &mut st.additional
+                        && 20 + complexity(t, 3) > COMPLEXITY_BUDGET
+                    {
+                        alias(self, format!("{name}Value"), t, &def.pointer);
+                    }
+                }
+                TypeKind::Union(u) => {
+                    for v in &mut u.variants {
+                        if 10 + complexity(&v.ty, 2) > COMPLEXITY_BUDGET {
+                            alias(
+                                self,
+                                format!("{name}{}", v.rust_name),
+                                &mut v.ty,
+                                &def.pointer,
+                            );
+                        }
+                    }
+                }
+                TypeKind::Enum(_) | TypeKind::Alias(_) => {}
+            }
+            self.types.insert(name, def);
+        }
+        for (name, t, pointer) in aliases {
+            self.types.insert(
+                name.clone(),
+                TypeDef {
+                    docs: vec![String::from(
+                        "A name for a nested type, so signatures stay readable.",
+                    )],
+                    name,
+                    kind: TypeKind::Alias(t),
+                    pointer,
+                },
+            );
+        }
+    }
+
     /// An alias that contains itself through arrays or maps (`L: {type:
     /// array, items: {$ref: L}}`) would be `type L = Vec<L>;`, which Rust
     /// rejects. In each such cycle the first alias by name becomes
@@ -304,5 +424,129 @@ fn derive_defaults(types: &mut BTreeMap<String, TypeDef>) {
         if let TypeKind::Struct(s) = &mut def.kind {
             s.derive_default = has_default.contains(name);
         }
+    }
+}
+
+/// Describe every untagged union variant's JSON ([`Shape`]), for the decode
+/// rule the generated `Deserialize` applies.
+fn fill_shapes(types: &mut BTreeMap<String, TypeDef>) {
+    let mut shapes: Vec<(String, usize, Shape)> = Vec::new();
+    for def in types.values() {
+        if let TypeKind::Union(u) = &def.kind
+            && u.discriminator.is_none()
+        {
+            for (i, v) in u.variants.iter().enumerate() {
+                shapes.push((def.name.clone(), i, shape_of(types, &v.ty, 0)));
+            }
+        }
+    }
+    for (name, i, shape) in shapes {
+        if let Some(TypeKind::Union(u)) = types.get_mut(&name).map(|d| &mut d.kind) {
+            u.variants[i].shape = shape;
+        }
+    }
+}
+
+/// How deep nested unions and aliases are described before a shape is `Any`.
+const MAX_SHAPE_DEPTH: usize = 4;
+
+pub(crate) fn shape_of(types: &BTreeMap<String, TypeDef>, ty: &TypeRef, depth: usize) -> Shape {
+    if depth > MAX_SHAPE_DEPTH {
+        return Shape::Any;
+    }
+    match ty {
+        TypeRef::String | TypeRef::Bytes => Shape::String,
+        TypeRef::DateTime => Shape::DateTime,
+        TypeRef::Date => Shape::Date,
+        TypeRef::Bool => Shape::Bool,
+        TypeRef::F64 => Shape::Number,
+        TypeRef::Json => Shape::Any,
+        TypeRef::Vec(item) => Shape::Array(Box::new(shape_of(types, item, depth + 1))),
+        TypeRef::Map(_) => Shape::Map,
+        t if t.int_range().is_some() => Shape::Integer,
+        TypeRef::Named(name) => match types.get(name).map(|d| &d.kind) {
+            None => Shape::Any,
+            Some(TypeKind::Alias(t)) => shape_of(types, t, depth + 1),
+            Some(TypeKind::Enum(e)) => {
+                Shape::StringEnum(e.variants.iter().map(|v| v.wire.clone()).collect())
+            }
+            Some(TypeKind::Union(u)) => match &u.discriminator {
+                // One shape per tag: the variant's, with the tag required
+                // and constant (an unknown tag matches nothing).
+                Some(prop) => Shape::OneOf(
+                    u.variants
+                        .iter()
+                        .flat_map(|v| v.tags.iter().map(move |tag| (v, tag)))
+                        .map(|(v, tag)| {
+                            let inner = shape_of(types, &v.ty, depth + 1);
+                            let (mut required, mut consts, mut properties, closed) = match inner {
+                                Shape::Object {
+                                    required,
+                                    consts,
+                                    properties,
+                                    closed,
+                                } => (required, consts, properties, closed),
+                                _ => (Vec::new(), Vec::new(), Vec::new(), false),
+                            };
+                            if !required.contains(prop) {
+                                required.push(prop.clone());
+                            }
+                            consts.retain(|(k, _)| k != prop);
+                            consts.push((prop.clone(), tag.clone()));
+                            if !properties.iter().any(|(k, _)| k == prop) {
+                                properties.push((prop.clone(), Shape::String));
+                            }
+                            Shape::Object {
+                                required,
+                                consts,
+                                properties,
+                                closed,
+                            }
+                        })
+                        .collect(),
+                ),
+                None => Shape::OneOf(
+                    u.variants
+                        .iter()
+                        .map(|v| shape_of(types, &v.ty, depth + 1))
+                        .collect(),
+                ),
+            },
+            Some(TypeKind::Struct(s)) => {
+                let mut required = Vec::new();
+                let mut consts = Vec::new();
+                for f in &s.fields {
+                    if matches!(f.presence, Presence::Required | Presence::RequiredNullable) {
+                        required.push(f.wire_name.clone());
+                    }
+                    if let Some(value) = single_value(types, &f.ty, 0) {
+                        consts.push((f.wire_name.clone(), value));
+                    }
+                }
+                Shape::Object {
+                    required,
+                    consts,
+                    properties: s
+                        .fields
+                        .iter()
+                        .map(|f| (f.wire_name.clone(), shape_of(types, &f.ty, depth + 1)))
+                        .collect(),
+                    closed: matches!(s.additional, crate::ir::Additional::Forbidden),
+                }
+            }
+        },
+        _ => Shape::Any,
+    }
+}
+
+/// The one value of a single-value string enum (through aliases).
+fn single_value(types: &BTreeMap<String, TypeDef>, ty: &TypeRef, depth: usize) -> Option<String> {
+    let TypeRef::Named(name) = ty else {
+        return None;
+    };
+    match &types.get(name)?.kind {
+        TypeKind::Enum(e) if e.variants.len() == 1 => Some(e.variants[0].wire.clone()),
+        TypeKind::Alias(t) if depth < MAX_SHAPE_DEPTH => single_value(types, t, depth + 1),
+        _ => None,
     }
 }

@@ -17,13 +17,14 @@ use std::collections::BTreeMap;
 use openapiv3::{OpenAPI, ReferenceOr};
 
 use crate::diag::{Diagnostic, Diagnostics, Pointer};
-use crate::ir::{Api, Example, Operation, TypeDef};
+use crate::ir::{Api, Example, Operation, TypeDef, TypeRef};
 use crate::naming::{self, Scope};
 
 /// Lower a loaded spec. Returns the IR and all diagnostics (warnings and
 /// errors); the IR is only meaningful when no diagnostic is an error.
 pub fn lower(file: &str, spec: &OpenAPI) -> (Api, Vec<Diagnostic>) {
-    let mut cx = Cx::new(file, spec);
+    let targets = RefTargets::collect(spec);
+    let mut cx = Cx::new(file, spec, &targets);
     cx.name_components();
     cx.lower_components();
     cx.lower_operations();
@@ -31,9 +32,120 @@ pub fn lower(file: &str, spec: &OpenAPI) -> (Api, Vec<Diagnostic>) {
     (api, cx.diags.into_sorted())
 }
 
+/// What local `$ref`s that are not plain component references lead to:
+/// path items (`#/paths/~1pets`) and schemas inside components or anywhere
+/// else (`#/components/schemas/Pet/properties/name`), resolved as JSON
+/// pointers into the document.
+#[derive(Default)]
+pub(crate) struct RefTargets {
+    /// Path keys whose item is a `$ref`, → the item it leads to.
+    path_items: BTreeMap<String, Result<(openapiv3::PathItem, String), String>>,
+    /// Schema `$ref` → the schema it leads to.
+    schemas: BTreeMap<String, openapiv3::Schema>,
+}
+
+impl RefTargets {
+    fn collect(spec: &OpenAPI) -> Self {
+        let mut out = RefTargets::default();
+        let needs_doc = spec
+            .paths
+            .paths
+            .values()
+            .any(|p| matches!(p, ReferenceOr::Reference { .. }));
+        let Ok(doc) = serde_json::to_value(spec) else {
+            return out;
+        };
+        if needs_doc {
+            for (path, item) in &spec.paths.paths {
+                if let ReferenceOr::Reference { reference } = item {
+                    out.path_items
+                        .insert(path.clone(), resolve_path_item(&doc, reference, 0));
+                }
+            }
+        }
+        let mut refs = std::collections::BTreeSet::new();
+        schema_refs(&doc, &mut refs);
+        for reference in refs {
+            if let Some(target) = pointer(&doc, &reference)
+                && let Ok(schema) = serde_json::from_value::<openapiv3::Schema>(target.clone())
+            {
+                out.schemas.insert(reference, schema);
+            }
+        }
+        out
+    }
+}
+
+/// The value a local `$ref` (`#/a/b~1c`, percent-encoded) points to.
+fn pointer<'v>(doc: &'v serde_json::Value, reference: &str) -> Option<&'v serde_json::Value> {
+    let fragment = reference.strip_prefix('#')?;
+    let decoded = percent_encoding::percent_decode_str(fragment)
+        .decode_utf8()
+        .ok()?;
+    doc.pointer(&decoded)
+}
+
+fn resolve_path_item(
+    doc: &serde_json::Value,
+    reference: &str,
+    depth: usize,
+) -> Result<(openapiv3::PathItem, String), String> {
+    if !reference.starts_with('#') {
+        return Err(format!(
+            "path item `$ref: {reference}` points into another file; only local references are supported. Copy the path item into this spec"
+        ));
+    }
+    let target = pointer(doc, reference)
+        .ok_or_else(|| format!("path item `$ref: {reference}` does not resolve"))?;
+    if let Some(next) = target.get("$ref").and_then(|r| r.as_str()) {
+        if depth > 16 {
+            return Err(format!(
+                "path item `$ref: {reference}` is a chain of references that does not end"
+            ));
+        }
+        return resolve_path_item(doc, next, depth + 1);
+    }
+    serde_json::from_value(target.clone())
+        .map(|item| (item, reference.to_string()))
+        .map_err(|e| format!("path item `$ref: {reference}` does not lead to a path item: {e}"))
+}
+
+/// Every schema-ish local `$ref` that is not a plain `#/components/schemas/X`.
+fn schema_refs(v: &serde_json::Value, out: &mut std::collections::BTreeSet<String>) {
+    match v {
+        serde_json::Value::Object(map) => {
+            if let Some(serde_json::Value::String(r)) = map.get("$ref")
+                && r.starts_with('#')
+                && !is_plain_component_ref(r)
+            {
+                out.insert(r.clone());
+            }
+            for child in map.values() {
+                schema_refs(child, out);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for child in items {
+                schema_refs(child, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `#/components/{kind}/{name}` with nothing after the name.
+fn is_plain_component_ref(r: &str) -> bool {
+    r.strip_prefix("#/components/")
+        .and_then(|rest| rest.split_once('/'))
+        .is_some_and(|(_, name)| !name.contains('/'))
+}
+
 /// The lowering context: the spec, the diagnostics and the type namespace.
 pub(crate) struct Cx<'a> {
     spec: &'a OpenAPI,
+    targets: &'a RefTargets,
+    /// Types of sub-schema `$ref`s already lowered (`None`: in progress).
+    sub_schema_types: BTreeMap<String, Option<TypeRef>>,
     diags: Diagnostics,
     /// Every Rust type name handed out (components, inline types, params structs).
     type_scope: Scope,
@@ -49,9 +161,11 @@ pub(crate) struct Cx<'a> {
 }
 
 impl<'a> Cx<'a> {
-    fn new(file: &str, spec: &'a OpenAPI) -> Self {
+    fn new(file: &str, spec: &'a OpenAPI, targets: &'a RefTargets) -> Self {
         Cx {
             spec,
+            targets,
+            sub_schema_types: BTreeMap::new(),
             diags: Diagnostics::new(file),
             type_scope: Scope::new(),
             claimed_by: BTreeMap::new(),
@@ -97,7 +211,12 @@ impl<'a> Cx<'a> {
     /// reference at `at`.
     fn ref_key(&mut self, reference: &str, kind: &str, at: &Pointer) -> Option<String> {
         if !reference.starts_with(&format!("#/components/{kind}/")) {
-            if !reference.starts_with('#') {
+            if reference.trim().is_empty() {
+                self.diags.error(
+                    at,
+                    format!("`$ref` is empty; it must name a component (`#/components/{kind}/…`)"),
+                );
+            } else if !reference.starts_with('#') {
                 self.diags.error(
                     at,
                     format!("`$ref: {reference}` points into another file; only local references (`#/components/{kind}/…`) are supported. Copy the target into this spec"),

@@ -10,7 +10,8 @@ use openapiv3::{
 use super::{Cx, docs, resolve_at};
 use crate::diag::Pointer;
 use crate::ir::{
-    Body, BodyKind, Method, Operation, Pagination, Param, ParamLocation, Success, TypeRef,
+    Body, BodyKind, Method, Operation, Pagination, Param, ParamLocation, ParamStyle, Success,
+    TypeRef,
 };
 use crate::naming::{self, Scope};
 
@@ -39,6 +40,18 @@ pub const RESERVED_METHODS: &[&str] = &[
 
 /// Header parameters OpenAPI says to ignore (the runtime owns them).
 const IGNORED_HEADERS: &[&str] = &["accept", "authorization", "content-type"];
+
+/// What a parameter's value is, for the style table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ValueKind {
+    Scalar,
+    Array,
+    Object,
+    /// Arrays or objects inside an array or object.
+    Nested,
+    /// Not known until run time (`serde_json::Value`, a union).
+    Any,
+}
 
 /// A path template split into literal text and `{parameter}` names.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,18 +122,23 @@ impl<'a> Cx<'a> {
             spec.paths.paths.iter().collect();
         sorted.sort_by(|a, b| a.0.cmp(b.0));
         for (path, item) in sorted {
-            let ptr = base.push(path);
+            let mut ptr = base.push(path);
+            let targets = self.targets;
+            let item_ref = item;
             let item = match item {
                 ReferenceOr::Item(i) => i,
-                ReferenceOr::Reference { reference } => {
-                    self.diags.error(
-                        &ptr,
-                        format!(
-                            "path item `$ref: {reference}` is not supported; inline the path item"
-                        ),
-                    );
-                    continue;
-                }
+                ReferenceOr::Reference { .. } => match targets.path_items.get(path) {
+                    Some(Ok((i, target))) => {
+                        // Diagnostics point where the operations are written.
+                        ptr = Pointer::from_ref(target);
+                        i
+                    }
+                    Some(Err(message)) => {
+                        self.diags.error(&ptr.push("$ref"), message.clone());
+                        continue;
+                    }
+                    None => continue,
+                },
             };
             for (method_name, op) in item.iter() {
                 let method = match method_name {
@@ -134,12 +152,48 @@ impl<'a> Cx<'a> {
                     _ => Method::Trace,
                 };
                 let op_ptr = ptr.push(method_name);
-                let Some(id) = op.operation_id.clone() else {
-                    self.diags.error(
-                        &op_ptr,
-                        "operation has no `operationId`; the generator names methods after it",
+                let id = match op.operation_id.clone() {
+                    Some(id) => id,
+                    None => {
+                        // Deterministic: the method and the path's words.
+                        let base_id = naming::field_name(&format!("{method_name} {path}"));
+                        let mut id = base_id.clone();
+                        let mut n = 1;
+                        while ids.contains_key(&id)
+                            || spec.paths.paths.values().any(|p| match p {
+                                ReferenceOr::Item(p) => p
+                                    .iter()
+                                    .any(|(_, o)| o.operation_id.as_deref() == Some(id.as_str())),
+                                ReferenceOr::Reference { .. } => false,
+                            })
+                        {
+                            n += 1;
+                            id = format!("{base_id}_{n}");
+                        }
+                        self.diags.warning(
+                            &op_ptr,
+                            format!("operation has no `operationId`; it is named `{id}` after its method and path"),
+                        );
+                        id
+                    }
+                };
+                let via_ref = matches!(item_ref, ReferenceOr::Reference { .. });
+                let id = if via_ref && ids.contains_key(&id) {
+                    // The same path item `$ref`'d from several paths: each
+                    // use needs a name of its own.
+                    let mut renamed = naming::field_name(&format!("{id} {path}"));
+                    let mut n = 1;
+                    while ids.contains_key(&renamed) {
+                        n += 1;
+                        renamed = format!("{}_{n}", naming::field_name(&format!("{id} {path}")));
+                    }
+                    self.diags.warning(
+                        &op_ptr.push("operationId"),
+                        format!("operationId `{id}` is used again through the path item `$ref` of `{path}`; this use is named `{renamed}`"),
                     );
-                    continue;
+                    renamed
+                } else {
+                    id
                 };
                 if let Some(first) = ids.get(&id) {
                     self.diags.error(
@@ -291,7 +345,8 @@ impl<'a> Cx<'a> {
         if !d.is_empty() {
             d.push(String::new());
         }
-        d.push(format!("Sends `{} {}`.", method.as_str(), path));
+        let base_path = self.base_path(item, op, ptr);
+        d.push(format!("Sends `{} {base_path}{path}`.", method.as_str()));
         if op.deprecated {
             d.push(String::new());
             d.push(String::from("Deprecated in the spec."));
@@ -300,7 +355,7 @@ impl<'a> Cx<'a> {
             id: id.to_string(),
             rust_name,
             method,
-            path: path.to_string(),
+            path: format!("{base_path}{path}"),
             path_params,
             required_params,
             optional_params,
@@ -394,16 +449,40 @@ impl<'a> Cx<'a> {
                 ParameterSchemaOrContent::Content(_) => {
                     self.diags.warning(
                         &at.push("content"),
-                        "parameter with `content` is sent as JSON text",
+                        "parameter with `content` is taken as a string: the caller passes the value serialized as its media type says (JSON text, for `application/json`), and it is sent percent-encoded",
                     );
-                    TypeRef::Json
+                    TypeRef::String
                 }
             };
-            if location != ParamLocation::Path
-                && matches!(ty, TypeRef::Named(ref n) if self.is_struct(n))
-            {
-                self.diags.warning(&at, format!("object-valued parameter `{}` (deepObject style) is represented as serde_json::Value and rejected at run time if it is an object", data.name));
-            }
+            let (style, allow_reserved) = match p {
+                Parameter::Path { style, .. } => (
+                    match style {
+                        openapiv3::PathStyle::Simple => ParamStyle::Simple,
+                        openapiv3::PathStyle::Label => ParamStyle::Label,
+                        openapiv3::PathStyle::Matrix => ParamStyle::Matrix,
+                    },
+                    false,
+                ),
+                Parameter::Query {
+                    style,
+                    allow_reserved,
+                    ..
+                } => (
+                    match style {
+                        openapiv3::QueryStyle::Form => ParamStyle::Form,
+                        openapiv3::QueryStyle::SpaceDelimited => ParamStyle::SpaceDelimited,
+                        openapiv3::QueryStyle::PipeDelimited => ParamStyle::PipeDelimited,
+                        openapiv3::QueryStyle::DeepObject => ParamStyle::DeepObject,
+                    },
+                    *allow_reserved,
+                ),
+                _ => (ParamStyle::Simple, false),
+            };
+            // OpenAPI: `explode` defaults to true for `form`, false otherwise.
+            let explode = data.explode.unwrap_or(style == ParamStyle::Form);
+            let Some(explode) = self.check_style(&at, &data.name, &ty, style, explode) else {
+                continue;
+            };
             let required = if location == ParamLocation::Path {
                 if !data.required {
                     self.diags.warning(
@@ -433,9 +512,240 @@ impl<'a> Cx<'a> {
                 ty,
                 required,
                 docs: docs(None, data.description.as_deref()),
+                style,
+                explode,
+                allow_reserved,
             });
         }
         out
+    }
+
+    /// Whether the specification's style table defines `style` and
+    /// `explode` for a value of type `ty`: `Some(explode)` to send it, `None`
+    /// after an error. The table has no row for `deepObject` without
+    /// `explode` (its default), for a `deepObject` array nor for exploded
+    /// `spaceDelimited` and `pipeDelimited`: those are sent as what they can
+    /// only mean (or, for the array, as its users read it), with a warning
+    /// saying so when the wire is not obvious. A primitive in any query
+    /// style is `name=value`.
+    fn check_style(
+        &mut self,
+        at: &Pointer,
+        name: &str,
+        ty: &TypeRef,
+        style: ParamStyle,
+        explode: bool,
+    ) -> Option<bool> {
+        let kind = self.value_kind(ty, 0);
+        let style_name = style.as_str();
+        match (style, kind) {
+            (_, ValueKind::Nested) => {
+                self.diags.warning(
+                    &at.push("schema"),
+                    format!("parameter `{name}` can hold nested arrays or objects, which no `{style_name}` serialization defines; such a value is refused when the call is made (scalars, arrays of scalars and flat objects are sent)"),
+                );
+                Some(explode)
+            }
+            (ParamStyle::DeepObject, ValueKind::Object | ValueKind::Any) => Some(true),
+            (ParamStyle::DeepObject, ValueKind::Array) => {
+                self.diags.warning(
+                    &at.push("style"),
+                    format!("parameter `{name}`: OpenAPI's style table defines `deepObject` for objects only; this array is sent the way servers that use it for arrays read it, `{name}[]=a&{name}[]=b`"),
+                );
+                Some(true)
+            }
+            (ParamStyle::DeepObject, _) => Some(true),
+            (
+                ParamStyle::SpaceDelimited | ParamStyle::PipeDelimited,
+                ValueKind::Array | ValueKind::Object | ValueKind::Any,
+            ) if explode => {
+                self.diags.warning(
+                    &at.push("explode"),
+                    format!("parameter `{name}`: `style: {style_name}` with `explode: true` is not in OpenAPI's style table; it is sent as `form` with `explode: true` (`{name}=a&{name}=b`)"),
+                );
+                Some(true)
+            }
+            _ => Some(explode),
+        }
+    }
+
+    /// The path of the server URL that applies (the operation's `servers`,
+    /// the path item's, or the document's; the first of the list), with
+    /// variables at their defaults, and no trailing `/`: every request
+    /// path starts with it. The host is always the configured org URL's.
+    fn base_path(&mut self, item: &PathItem, op: &SpecOperation, ptr: &Pointer) -> String {
+        let spec = self.spec;
+        let (servers, at) = if !op.servers.is_empty() {
+            (&op.servers, ptr.push("servers"))
+        } else if !item.servers.is_empty() {
+            (&item.servers, ptr_parent(ptr).push("servers"))
+        } else {
+            (&spec.servers, Pointer::root().push("servers"))
+        };
+        let Some(first) = servers.first() else {
+            return String::new();
+        };
+        let path_of = |server: &openapiv3::Server| {
+            let mut url = server.url.clone();
+            for (name, var) in server.variables.iter().flatten() {
+                url = url.replace(&format!("{{{name}}}"), &var.default);
+            }
+            let after_scheme = match url.find("://") {
+                Some(i) => &url[i + 3..],
+                None if url.starts_with("//") => &url[2..],
+                // A relative URL: its path, from the root.
+                None => {
+                    let path = url.trim_end_matches('/');
+                    return if path.is_empty() || path.starts_with('/') {
+                        path.to_string()
+                    } else {
+                        format!("/{path}")
+                    };
+                }
+            };
+            match after_scheme.find('/') {
+                Some(i) => after_scheme[i..].trim_end_matches('/').to_string(),
+                None => String::new(),
+            }
+        };
+        let base = path_of(first);
+        if base.contains(['{', '}', '?', '#']) {
+            self.diags.warning(
+                &at.push("0").push("url"),
+                format!("the server URL's path `{base}` holds an undefined variable, a query or a fragment; requests are sent without a path prefix"),
+            );
+            return String::new();
+        }
+        if let Some((i, other)) = servers
+            .iter()
+            .enumerate()
+            .skip(1)
+            .map(|(i, s)| (i, path_of(s)))
+            .find(|(_, p)| *p != base)
+        {
+            self.diags.warning(
+                &at.push(i.to_string()).push("url"),
+                format!("servers differ in their path (`{other}` here, `{base}` in the first); every request path starts with the first's"),
+            );
+        }
+        base
+    }
+
+    /// A form body is sent by OpenAPI's defaults for
+    /// `application/x-www-form-urlencoded`: what they cannot express is
+    /// said here, at generation, not at call time.
+    fn check_form_body(&mut self, ty: &TypeRef, at: &Pointer, mt: &MediaType) {
+        if !mt.encoding.is_empty() {
+            self.diags.warning(
+                &at.push("encoding"),
+                "`encoding` is not applied: form properties are sent with OpenAPI's defaults (`style: form`, `explode: true`; objects as JSON text)",
+            );
+        }
+        let mut target = ty.clone();
+        for _ in 0..8 {
+            match &target {
+                TypeRef::Named(n) => match self.types.get(n).map(|t| &t.kind) {
+                    Some(crate::ir::TypeKind::Alias(t)) => target = t.clone(),
+                    _ => break,
+                },
+                _ => break,
+            }
+        }
+        let nested: Vec<String> = match &target {
+            TypeRef::Named(n) => match self.types.get(n).map(|t| &t.kind) {
+                Some(crate::ir::TypeKind::Struct(s)) => s
+                    .fields
+                    .iter()
+                    .filter(|f| {
+                        !matches!(
+                            self.value_kind(&f.ty, 1),
+                            ValueKind::Scalar | ValueKind::Array
+                        )
+                    })
+                    .map(|f| format!("`{}`", f.wire_name))
+                    .collect(),
+                Some(crate::ir::TypeKind::Enum(_)) => {
+                    self.form_not_object(at);
+                    return;
+                }
+                _ => Vec::new(),
+            },
+            TypeRef::Map(item)
+                if matches!(
+                    self.value_kind(item, 1),
+                    ValueKind::Object | ValueKind::Nested
+                ) =>
+            {
+                vec![String::from("(every one)")]
+            }
+            TypeRef::Map(_) | TypeRef::Json => Vec::new(),
+            _ => {
+                self.form_not_object(at);
+                return;
+            }
+        };
+        if !nested.is_empty() {
+            self.diags.warning(
+                &at.push("schema"),
+                format!(
+                    "form body properties {} can hold objects (or arrays of them); as OpenAPI's default `contentType` for those says, each such value is sent as JSON text",
+                    nested.join(", ")
+                ),
+            );
+        }
+    }
+
+    fn form_not_object(&mut self, at: &Pointer) {
+        self.diags.error(
+            &at.push("schema"),
+            "an `application/x-www-form-urlencoded` body must be an object (its properties become the form's fields)",
+        );
+    }
+
+    /// What kind of JSON a parameter's type holds, for its style.
+    fn value_kind(&self, ty: &TypeRef, depth: usize) -> ValueKind {
+        let scalar_or_nested = |k: ValueKind| match k {
+            ValueKind::Scalar => ValueKind::Scalar,
+            _ => ValueKind::Nested,
+        };
+        match ty {
+            TypeRef::Json => ValueKind::Any,
+            TypeRef::Vec(item) => match scalar_or_nested(self.value_kind(item, depth + 1)) {
+                ValueKind::Scalar => ValueKind::Array,
+                k => k,
+            },
+            TypeRef::Map(item) => match scalar_or_nested(self.value_kind(item, depth + 1)) {
+                ValueKind::Scalar => ValueKind::Object,
+                k => k,
+            },
+            TypeRef::Named(n) if depth < 8 => match self.types.get(n).map(|t| &t.kind) {
+                Some(crate::ir::TypeKind::Alias(t)) => self.value_kind(t, depth + 1),
+                Some(crate::ir::TypeKind::Struct(s)) => {
+                    let flat = s
+                        .fields
+                        .iter()
+                        .all(|f| self.value_kind(&f.ty, depth + 1) == ValueKind::Scalar)
+                        && match &s.additional {
+                            crate::ir::Additional::Forbidden => true,
+                            crate::ir::Additional::Map(t) => {
+                                matches!(
+                                    self.value_kind(t, depth + 1),
+                                    ValueKind::Scalar | ValueKind::Any
+                                )
+                            }
+                        };
+                    if flat {
+                        ValueKind::Object
+                    } else {
+                        ValueKind::Nested
+                    }
+                }
+                Some(crate::ir::TypeKind::Union(_)) => ValueKind::Any,
+                _ => ValueKind::Scalar,
+            },
+            TypeRef::Named(_) => ValueKind::Any,
+            _ => ValueKind::Scalar,
+        }
     }
 
     /// The list in a response: the array itself, or the one array property
@@ -468,13 +778,6 @@ impl<'a> Cx<'a> {
         }
     }
 
-    fn is_struct(&self, name: &str) -> bool {
-        matches!(
-            self.types.get(name).map(|t| &t.kind),
-            Some(crate::ir::TypeKind::Struct(_))
-        )
-    }
-
     fn lower_body(
         &mut self,
         type_base: &str,
@@ -500,6 +803,7 @@ impl<'a> Cx<'a> {
                 Some(s) => self.schema_type(s, &mptr.push("schema"), &hint),
                 None => TypeRef::Map(Box::new(TypeRef::String)),
             };
+            self.check_form_body(&ty, &mptr, mt);
             BodyKind::Form(ty)
         } else if media.starts_with("multipart/") {
             self.diags.warning(&mptr, format!("`{media}` bodies are sent as bytes the caller encodes, with the caller's content type (it carries the boundary)"));
@@ -532,6 +836,14 @@ impl<'a> Cx<'a> {
             entries.push((n, key, r));
         }
         entries.sort_by_key(|e| e.0);
+        // Without any 2xx, `default` describes the success too (OpenAPI:
+        // "the default MAY be used as a default response object for all
+        // HTTP codes that are not covered individually").
+        if !entries.iter().any(|e| (200..300).contains(&e.0))
+            && let Some(default) = &op.responses.default
+        {
+            entries.push((200, String::from("default"), default));
+        }
         if entries.is_empty() && op.responses.default.is_none() {
             self.diags.warning(
                 at,
@@ -544,7 +856,7 @@ impl<'a> Cx<'a> {
                 continue;
             };
             let is_success = (200..300).contains(&n);
-            let hint = if is_success {
+            let hint = if is_success || key == "default" {
                 format!("{type_base}Response")
             } else {
                 format!("{type_base}{key}Response")
@@ -611,7 +923,18 @@ impl<'a> Cx<'a> {
                     Some(ReferenceOr::Item(SecurityScheme::OAuth2 { .. })) => {
                         scopes.extend(values.iter().cloned());
                     }
-                    Some(_) => {}
+                    Some(ReferenceOr::Item(scheme)) => {
+                        if let Some(what) = unsupported_scheme(scheme) {
+                            self.diags.warning(
+                                &Pointer::root()
+                                    .push("components")
+                                    .push("securitySchemes")
+                                    .push(name),
+                                format!("security scheme `{name}` ({what}) is not implemented by the runtime: requests carry only the client's `Authorization` header (an SSWS API token, a bearer token or an OAuth 2.0 access token); add the credential with `Call::header` if the header is another"),
+                            );
+                        }
+                    }
+                    Some(ReferenceOr::Reference { .. }) => {}
                     None => self.diags.warning(
                         &ptr.push("security").push(i.to_string()),
                         format!(
@@ -622,6 +945,27 @@ impl<'a> Cx<'a> {
             }
         }
         scopes.into_iter().collect()
+    }
+}
+
+/// What the runtime cannot send of a security scheme: `None` for the
+/// ones it implements (an API key in the `Authorization` header, sent as
+/// `SSWS <token>`; `http` bearer; OAuth 2.0 and OpenID Connect access
+/// tokens as bearer tokens).
+fn unsupported_scheme(scheme: &SecurityScheme) -> Option<String> {
+    match scheme {
+        SecurityScheme::APIKey { location, name, .. } => {
+            let at = match location {
+                openapiv3::APIKeyLocation::Header => "header",
+                openapiv3::APIKeyLocation::Query => "query",
+                openapiv3::APIKeyLocation::Cookie => "cookie",
+            };
+            (at != "header" || !name.eq_ignore_ascii_case("authorization"))
+                .then(|| format!("an API key in the {at} `{name}`"))
+        }
+        SecurityScheme::HTTP { scheme, .. } => (!scheme.eq_ignore_ascii_case("bearer"))
+            .then(|| format!("HTTP `{scheme}` authentication")),
+        SecurityScheme::OAuth2 { .. } | SecurityScheme::OpenIDConnect { .. } => None,
     }
 }
 

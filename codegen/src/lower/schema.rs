@@ -223,6 +223,13 @@ impl<'a> Cx<'a> {
 
     /// `$ref` to a component schema → its type.
     pub(super) fn schema_ref(&mut self, reference: &str, at: &Pointer) -> TypeRef {
+        if reference.starts_with('#') && !reference.starts_with("#/components/schemas/")
+            || reference
+                .strip_prefix("#/components/schemas/")
+                .is_some_and(|rest| rest.contains('/'))
+        {
+            return self.sub_schema_ref(reference, at);
+        }
         let Some(key) = self.ref_key(reference, "schemas", at) else {
             return TypeRef::Json;
         };
@@ -233,6 +240,57 @@ impl<'a> Cx<'a> {
                 TypeRef::Json
             }
         }
+    }
+
+    /// A `$ref` to a schema that is not a component itself (a property of
+    /// one, `#/components/schemas/Pet/properties/name`, or a schema written
+    /// anywhere in the document): lowered once, named after its pointer.
+    fn sub_schema_ref(&mut self, reference: &str, at: &Pointer) -> TypeRef {
+        let targets = self.targets;
+        let Some(schema) = targets.schemas.get(reference) else {
+            self.diags.error(
+                at,
+                format!("`$ref: {reference}` does not resolve to a schema in this document"),
+            );
+            return TypeRef::Json;
+        };
+        match self.sub_schema_types.get(reference) {
+            Some(Some(t)) => return t.clone(),
+            Some(None) => {
+                self.diags.warning(
+                    at,
+                    format!("`$ref: {reference}` contains itself; the inner occurrence is represented as serde_json::Value"),
+                );
+                return TypeRef::Json;
+            }
+            None => {}
+        }
+        self.sub_schema_types.insert(reference.to_string(), None);
+        let hint: String = reference
+            .trim_start_matches('#')
+            .split('/')
+            .filter(|t| {
+                !matches!(
+                    *t,
+                    "" | "components"
+                        | "schemas"
+                        | "properties"
+                        | "items"
+                        | "paths"
+                        | "content"
+                        | "schema"
+                        | "allOf"
+                        | "oneOf"
+                        | "anyOf"
+                        | "additionalProperties"
+                )
+            })
+            .map(|t| naming::type_name(&t.replace("~1", "/").replace("~0", "~")))
+            .collect();
+        let ty = self.lower_schema_here(schema, &Pointer::from_ref(reference), &hint, false);
+        self.sub_schema_types
+            .insert(reference.to_string(), Some(ty.clone()));
+        ty
     }
 
     /// A schema in some position → a type, defining new named types for
@@ -264,6 +322,26 @@ impl<'a> Cx<'a> {
     /// Lower one schema. When `named` is true, `hint` is already claimed (a
     /// component) and is used as is; otherwise a name is claimed on demand.
     fn lower_schema(&mut self, schema: &Schema, at: &Pointer, hint: &str, named: bool) -> TypeRef {
+        // A schema some `$ref` points into was lowered there already.
+        if !named && let Some(Some(t)) = self.sub_schema_types.get(at.as_str()) {
+            return t.clone();
+        }
+        let ty = self.lower_schema_here(schema, at, hint, named);
+        if self.targets.schemas.contains_key(at.as_str()) {
+            self.sub_schema_types
+                .entry(at.as_str().to_string())
+                .or_insert_with(|| Some(ty.clone()));
+        }
+        ty
+    }
+
+    fn lower_schema_here(
+        &mut self,
+        schema: &Schema,
+        at: &Pointer,
+        hint: &str,
+        named: bool,
+    ) -> TypeRef {
         self.check_default(schema, at);
         self.check_discriminator_mapping(schema, at);
         match &schema.schema_kind {
@@ -274,7 +352,9 @@ impl<'a> Cx<'a> {
                 }
                 match &i.format {
                     VariantOrUnknownOrEmpty::Item(IntegerFormat::Int32) => TypeRef::I32,
-                    _ => TypeRef::I64,
+                    VariantOrUnknownOrEmpty::Item(IntegerFormat::Int64) => TypeRef::I64,
+                    VariantOrUnknownOrEmpty::Unknown(f) => TypeRef::integer(Some(f)),
+                    VariantOrUnknownOrEmpty::Empty => TypeRef::I64,
                 }
             }
             SchemaKind::Type(Type::Number(_)) => TypeRef::F64,
@@ -427,6 +507,16 @@ impl<'a> Cx<'a> {
         hint: &str,
         named: bool,
     ) -> TypeRef {
+        // `type: object` beside a `oneOf`/`anyOf` (and nothing else of an
+        // object) only says every member is an object: the union decides.
+        if any.properties.is_empty() && any.additional_properties.is_none() {
+            if !any.one_of.is_empty() {
+                return self.lower_union(schema, &any.one_of, at.push("oneOf"), hint, named);
+            }
+            if !any.any_of.is_empty() {
+                return self.lower_union(schema, &any.any_of, at.push("anyOf"), hint, named);
+            }
+        }
         if !any.properties.is_empty()
             || any.additional_properties.is_some()
             || any.typ.as_deref() == Some("object")
@@ -499,14 +589,22 @@ impl<'a> Cx<'a> {
             Some(other) => {
                 // `type` decides; keywords of another type (`maximum` on a
                 // string, `uniqueItems` on an item) are ignored.
+                let keywords = foreign_keywords(any, other);
                 self.diags.warning(
                     &at.push("type"),
-                    format!("schema of type `{other}` has keywords that do not apply to that type; they are ignored"),
+                    if keywords.is_empty() {
+                        format!("schema of type `{other}` has keywords that do not apply to that type; they are ignored")
+                    } else {
+                        format!(
+                            "schema of type `{other}` has {} that {} not apply to that type; ignored",
+                            keywords.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", "),
+                            if keywords.len() == 1 { "does" } else { "do" }
+                        )
+                    },
                 );
                 match other {
                     "string" => self.lower_string(schema, &string_type_of(any), at, hint, named),
-                    "integer" if any.format.as_deref() == Some("int32") => TypeRef::I32,
-                    "integer" => TypeRef::I64,
+                    "integer" => TypeRef::integer(any.format.as_deref()),
                     "number" => TypeRef::F64,
                     "boolean" => TypeRef::Bool,
                     _ => TypeRef::Json,
@@ -659,6 +757,10 @@ impl<'a> Cx<'a> {
     /// The schema a local `$ref` names, following alias chains; `None` when
     /// it does not resolve (the caller that lowers it reports that).
     pub(super) fn component_schema_by_ref(&self, reference: &str) -> Option<&'a Schema> {
+        let targets = self.targets;
+        if let Some(s) = targets.schemas.get(reference) {
+            return Some(s);
+        }
         let schemas = &self.spec.components.as_ref()?.schemas;
         let mut key = crate::diag::component_key(reference, "schemas")?;
         // Alias chains end within `schemas.len()` hops unless they are
@@ -813,6 +915,17 @@ impl<'a> Cx<'a> {
         };
         for (k, v) in props {
             let p = at.push("properties").push(k);
+            if let Some((earlier, earlier_at)) = merged.properties.get(k)
+                && let (Some(a), Some(b)) = (self.type_sig(earlier), self.type_sig(v))
+                && a.split(' ').next() != b.split(' ').next()
+            {
+                self.diags.warning(
+                    &p,
+                    format!(
+                        "`allOf` members disagree on the type of property `{k}`: {a} at `{earlier_at}`, {b} here; the later member wins"
+                    ),
+                );
+            }
             merged.properties.insert(k.clone(), (v.clone(), p));
         }
         for (i, r) in req.iter().enumerate() {
@@ -829,6 +942,44 @@ impl<'a> Cx<'a> {
         true
     }
 
+    /// A property schema's JSON type, to tell when two `allOf` members
+    /// disagree (no value can then satisfy both; a narrower object refining
+    /// an object is no disagreement). `None` when not plain enough to say
+    /// (compositions, untyped schemas).
+    fn type_sig(&self, schema: &ReferenceOr<Box<Schema>>) -> Option<String> {
+        let s: &Schema = match schema {
+            ReferenceOr::Reference { reference } => {
+                let target = self.component_schema_by_ref(reference)?;
+                return self
+                    .plain_type(target)
+                    .map(|t| format!("`{t}` (through `{reference}`)"));
+            }
+            ReferenceOr::Item(s) => s,
+        };
+        self.plain_type(s).map(|t| format!("`{t}`"))
+    }
+
+    fn plain_type(&self, s: &Schema) -> Option<&'static str> {
+        Some(match &s.schema_kind {
+            SchemaKind::Type(Type::String(_)) => "string",
+            SchemaKind::Type(Type::Integer(_)) => "integer",
+            SchemaKind::Type(Type::Number(_)) => "number",
+            SchemaKind::Type(Type::Boolean(_)) => "boolean",
+            SchemaKind::Type(Type::Array(_)) => "array",
+            SchemaKind::Type(Type::Object(_)) => "object",
+            SchemaKind::Any(a) => match a.typ.as_deref()? {
+                "string" => "string",
+                "integer" => "integer",
+                "number" => "number",
+                "boolean" => "boolean",
+                "array" => "array",
+                "object" => "object",
+                _ => return None,
+            },
+            _ => return None,
+        })
+    }
+
     /// `oneOf` / `anyOf` → a Rust enum: internally tagged when a
     /// discriminator names the variants, untagged otherwise (each variant
     /// tried in order, the last one `serde_json::Value` so nothing is lost).
@@ -840,9 +991,13 @@ impl<'a> Cx<'a> {
         hint: &str,
         named: bool,
     ) -> TypeRef {
-        // A nullable wrapper `oneOf: [X]` passes through.
+        // A nullable wrapper `oneOf: [X]` passes through; an inline member
+        // takes the name the union would have had.
         if members.len() == 1 {
-            return self.schema_type(&members[0], &at.push("0"), hint);
+            return match &members[0] {
+                ReferenceOr::Item(only) => self.lower_schema(only, &at.push("0"), hint, named),
+                reference => self.schema_type(reference, &at.push("0"), hint),
+            };
         }
         let name = if named {
             hint.to_string()
@@ -884,6 +1039,7 @@ impl<'a> Cx<'a> {
                 tags,
                 ty,
                 boxed: false,
+                shape: Default::default(),
             });
         }
         let discriminator = match discriminator {
@@ -941,7 +1097,14 @@ fn variant_for_builtin(t: &TypeRef) -> String {
     match t {
         TypeRef::String => "String",
         TypeRef::Bool => "Bool",
-        TypeRef::I32 | TypeRef::I64 => "Integer",
+        TypeRef::I8
+        | TypeRef::I16
+        | TypeRef::I32
+        | TypeRef::I64
+        | TypeRef::U8
+        | TypeRef::U16
+        | TypeRef::U32
+        | TypeRef::U64 => "Integer",
         TypeRef::F64 => "Number",
         TypeRef::DateTime => "DateTime",
         TypeRef::Date => "Date",
@@ -973,6 +1136,44 @@ pub(super) fn is_annotation_only(member: &ReferenceOr<Schema>) -> bool {
         && a.any_of.is_empty()
         && a.not.is_none()
         && a.format.is_none()
+}
+
+/// The keywords of `any` that belong to another type than `typ`.
+fn foreign_keywords(any: &AnySchema, typ: &str) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    let mut note = |present: bool, keyword: &'static str, types: &[&str]| {
+        if present && !types.contains(&typ) {
+            out.push(keyword);
+        }
+    };
+    let numeric = &["number", "integer"][..];
+    note(any.pattern.is_some(), "pattern", &["string"]);
+    note(any.min_length.is_some(), "minLength", &["string"]);
+    note(any.max_length.is_some(), "maxLength", &["string"]);
+    note(
+        any.format.is_some(),
+        "format",
+        &["string", "number", "integer"],
+    );
+    note(any.minimum.is_some(), "minimum", numeric);
+    note(any.maximum.is_some(), "maximum", numeric);
+    note(any.exclusive_minimum.is_some(), "exclusiveMinimum", numeric);
+    note(any.exclusive_maximum.is_some(), "exclusiveMaximum", numeric);
+    note(any.multiple_of.is_some(), "multipleOf", numeric);
+    note(any.items.is_some(), "items", &["array"]);
+    note(any.min_items.is_some(), "minItems", &["array"]);
+    note(any.max_items.is_some(), "maxItems", &["array"]);
+    note(any.unique_items.is_some(), "uniqueItems", &["array"]);
+    note(!any.properties.is_empty(), "properties", &["object"]);
+    note(!any.required.is_empty(), "required", &["object"]);
+    note(
+        any.additional_properties.is_some(),
+        "additionalProperties",
+        &["object"],
+    );
+    note(any.min_properties.is_some(), "minProperties", &["object"]);
+    note(any.max_properties.is_some(), "maxProperties", &["object"]);
+    out
 }
 
 /// The string view of an untyped or keyword-conflicted schema.

@@ -34,6 +34,8 @@ pub enum Method {
     Head,
     /// `OPTIONS`
     Options,
+    /// `TRACE`
+    Trace,
 }
 
 impl Method {
@@ -47,6 +49,7 @@ impl Method {
             Method::Delete => "DELETE",
             Method::Head => "HEAD",
             Method::Options => "OPTIONS",
+            Method::Trace => "TRACE",
         }
     }
 
@@ -59,6 +62,7 @@ impl Method {
             Method::Delete => reqwest::Method::DELETE,
             Method::Head => reqwest::Method::HEAD,
             Method::Options => reqwest::Method::OPTIONS,
+            Method::Trace => reqwest::Method::TRACE,
         }
     }
 }
@@ -227,6 +231,7 @@ pub struct Call<D> {
     pub(crate) path_params: Vec<(&'static str, String)>,
     /// Set by pagination: an already encoded path from a `Link` header.
     pub(crate) raw_path: Option<String>,
+    /// Already percent-encoded name/value pairs, in order.
     pub(crate) query: Vec<(String, String)>,
     pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
     pub(crate) body: Option<Body>,
@@ -294,13 +299,61 @@ impl<D: Decode> Call<D> {
         self
     }
 
-    /// Adds a query parameter: `None`/null is skipped, scalars are rendered
-    /// plainly, arrays repeat the parameter; objects are refused.
-    pub fn query<V: Serialize + ?Sized>(mut self, name: &'static str, value: &V) -> Self {
-        match encode::query_values(name, value) {
-            Ok(values) => self
-                .query
-                .extend(values.into_iter().map(|v| (name.to_owned(), v))),
+    /// Adds a query parameter in OpenAPI's default style (`form`,
+    /// `explode: true`): `None`/null is skipped, a scalar is one
+    /// `name=value`, an array repeats the parameter, an object sends one
+    /// pair per property.
+    pub fn query<V: Serialize + ?Sized>(self, name: &'static str, value: &V) -> Self {
+        self.query_with(name, encode::Style::Form, true, false, value)
+    }
+
+    /// Adds a query parameter serialized as OpenAPI's `style` and `explode`
+    /// say (`color=blue,black`, `color=blue&color=black`,
+    /// `color=blue%20black`, `color=blue|black`, `color[R]=100`);
+    /// `allow_reserved` leaves reserved characters in values unencoded.
+    pub fn query_with<V: Serialize + ?Sized>(
+        mut self,
+        name: &'static str,
+        style: encode::Style,
+        explode: bool,
+        allow_reserved: bool,
+        value: &V,
+    ) -> Self {
+        match encode::query_styled(name, style, explode, allow_reserved, value) {
+            Ok(pairs) => self.query.extend(pairs),
+            Err(e) => self.fail(e),
+        }
+        self
+    }
+
+    /// Sets a path parameter serialized as OpenAPI's `style` (`Simple`,
+    /// `Label`, `Matrix`) and `explode` say (`blue,black`, `.blue.black`,
+    /// `;color=blue,black`…), percent-encoded.
+    pub fn path_param_with<V: Serialize + ?Sized>(
+        mut self,
+        name: &'static str,
+        style: encode::Style,
+        explode: bool,
+        value: &V,
+    ) -> Self {
+        match encode::path_styled(name, style, explode, value) {
+            Ok(v) => self.path_params.push((name, v)),
+            Err(e) => self.fail(e),
+        }
+        self
+    }
+
+    /// Adds a header parameter in `simple` style with `explode` (which only
+    /// changes objects: `R=100,G=200` rather than `R,100,G,200`).
+    pub fn header_param_with<V: Serialize + ?Sized>(
+        mut self,
+        name: &'static str,
+        explode: bool,
+        value: &V,
+    ) -> Self {
+        match encode::header_styled(name, explode, value) {
+            Ok(Some(v)) => return self.header(name, &v),
+            Ok(None) => {}
             Err(e) => self.fail(e),
         }
         self
@@ -374,18 +427,18 @@ impl<D: Decode> Call<D> {
         }
     }
 
-    /// Serializes `body` as an `application/x-www-form-urlencoded` body.
+    /// Serializes `body` as an `application/x-www-form-urlencoded` body
+    /// (OpenAPI's form defaults: an array repeats its name, an object
+    /// property is sent as JSON text).
     pub fn form_body<B: Serialize + ?Sized>(mut self, body: &B) -> Self {
-        match serde_urlencoded::to_string(body) {
+        match encode::form_body(body) {
             Ok(text) => {
                 self.body = Some(Body {
                     content_type: HeaderValue::from_static("application/x-www-form-urlencoded"),
                     bytes: Bytes::from(text),
                 })
             }
-            Err(e) => self.fail(Error::invalid_input(format!(
-                "request body cannot be form-encoded: {e}"
-            ))),
+            Err(e) => self.fail(e),
         }
         self
     }

@@ -201,8 +201,9 @@ impl Client {
         let mut url = self.inner.base_url.clone();
         url.set_path(path);
         if !query.is_empty() {
-            url.query_pairs_mut()
-                .extend_pairs(query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+            // The pairs are already encoded, each as its parameter's style says.
+            let text: Vec<String> = query.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            url.set_query(Some(&text.join("&")));
         }
         url
     }

@@ -153,8 +153,299 @@ where
     }
 }
 
+/// What a JSON value must look like to be one variant of an untagged union
+/// (a `oneOf`/`anyOf` without a discriminator). Generated code describes
+/// each variant with one, and decodes by [`explains`] and [`Pick`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// Any value.
+    Any,
+    /// A string.
+    String,
+    /// A string that parses as an RFC 3339 date-time.
+    DateTime,
+    /// A string that parses as a `YYYY-MM-DD` date.
+    Date,
+    /// One of these strings exactly.
+    StringEnum(&'static [&'static str]),
+    /// An integer.
+    Integer,
+    /// A number.
+    Number,
+    /// `true` or `false`.
+    Bool,
+    /// An array whose items have this shape.
+    Array(&'static Shape),
+    /// An object with no declared properties.
+    Map,
+    /// An object with declared properties.
+    Object {
+        /// Properties that must be present.
+        required: &'static [&'static str],
+        /// Properties whose only allowed value is this string: if present
+        /// (and they must be when required) they must hold exactly it.
+        consts: &'static [(&'static str, &'static str)],
+        /// Every declared property, with the shape of its value.
+        properties: &'static [(&'static str, Shape)],
+        /// `additionalProperties: false`: an undeclared property does not match.
+        closed: bool,
+    },
+    /// A nested union: the best of its members.
+    OneOf(&'static [Shape]),
+}
+
+/// The untagged-union decode rule: `None` when `value` cannot be a variant
+/// of this shape, otherwise how much of it the variant explains.
+///
+/// - the JSON type must be the variant's (`null` matches only `Any`);
+/// - an object must hold every required property, each single-value enum
+///   (constant) property must hold exactly its value, and a closed object
+///   nothing undeclared; its score is the number of the value's properties
+///   it declares, plus what each property's own shape explains of its value
+///   (nested objects, arrays, down to a few levels), and a property whose
+///   value cannot be its shape disqualifies the variant, as does explaining
+///   none of a non-empty object's properties;
+/// - an array scores what its items explain, and any item that cannot be
+///   the item shape disqualifies it;
+/// - a string matching a string enum, a date or a date-time scores 1, any
+///   other string 0; an integer scores 1 for an integer variant and 0 for a
+///   number.
+///
+/// The variant with the highest score wins; a tie between the best, or no
+/// match at all, keeps the value as `Unknown` (see [`Pick`]).
+pub fn explains(value: &Value, shape: &Shape) -> Option<usize> {
+    match (shape, value) {
+        (Shape::Any, _) => Some(0),
+        (_, Value::Null) => None,
+        (Shape::String, Value::String(_)) => Some(0),
+        (Shape::DateTime, Value::String(s)) => {
+            chrono::DateTime::parse_from_rfc3339(s).is_ok().then_some(1)
+        }
+        (Shape::Date, Value::String(s)) => s.parse::<chrono::NaiveDate>().is_ok().then_some(1),
+        (Shape::StringEnum(values), Value::String(s)) => values.contains(&s.as_str()).then_some(1),
+        (Shape::Integer, Value::Number(n)) => (n.is_i64() || n.is_u64()).then_some(1),
+        (Shape::Number, Value::Number(_)) => Some(0),
+        (Shape::Bool, Value::Bool(_)) => Some(0),
+        (Shape::Array(item), Value::Array(items)) => items
+            .iter()
+            .try_fold(0, |sum, v| Some(sum + explains(v, item)?)),
+        (Shape::Map, Value::Object(_)) => Some(0),
+        (
+            Shape::Object {
+                required,
+                consts,
+                properties,
+                closed,
+            },
+            Value::Object(map),
+        ) => {
+            if !required.iter().all(|r| map.contains_key(*r)) {
+                return None;
+            }
+            for (name, want) in *consts {
+                match map.get(*name) {
+                    None => {}
+                    Some(Value::String(got)) if got == want => {}
+                    Some(_) => return None,
+                }
+            }
+            let mut score = 0;
+            let mut undeclared = false;
+            for (k, v) in map {
+                match properties.iter().find(|(p, _)| p == k) {
+                    None => undeclared = true,
+                    Some(_) if v.is_null() => score += 1,
+                    Some((_, inner)) => score += 1 + explains(v, inner)?,
+                }
+            }
+            if *closed && undeclared {
+                return None;
+            }
+            // An object that declares properties and explains none of a
+            // non-empty value is no evidence: no match.
+            if score == 0 && !map.is_empty() && !properties.is_empty() {
+                return None;
+            }
+            Some(score)
+        }
+        (Shape::OneOf(members), _) => members.iter().filter_map(|m| explains(value, m)).max(),
+        _ => None,
+    }
+}
+
+/// The best variant offered so far; a tie between the best is no choice.
+#[derive(Debug)]
+pub struct Pick<T> {
+    best: Option<(usize, T)>,
+    tied: bool,
+}
+
+impl<T> Default for Pick<T> {
+    fn default() -> Self {
+        Pick {
+            best: None,
+            tied: false,
+        }
+    }
+}
+
+impl<T> Pick<T> {
+    /// Offers a variant that decoded, with its [`explains`] score.
+    pub fn offer(&mut self, score: usize, variant: T) {
+        match &self.best {
+            Some((best, _)) if score < *best => {}
+            Some((best, _)) if score == *best => self.tied = true,
+            _ => {
+                self.best = Some((score, variant));
+                self.tied = false;
+            }
+        }
+    }
+
+    /// The one best variant, or `None` when none matched or several tied.
+    pub fn finish(self) -> Option<T> {
+        match self.best {
+            Some((_, variant)) if !self.tied => Some(variant),
+            _ => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn untagged_union_rule() {
+        use super::{Pick, Shape, explains};
+        let circle = Shape::Object {
+            required: &["type", "r"],
+            consts: &[("type", "circle")],
+            properties: &[("type", Shape::String), ("r", Shape::Number)],
+            closed: false,
+        };
+        let cylinder = Shape::Object {
+            required: &["type", "r", "h"],
+            consts: &[("type", "cylinder")],
+            properties: &[
+                ("type", Shape::String),
+                ("r", Shape::Number),
+                ("h", Shape::Number),
+            ],
+            closed: false,
+        };
+        let pick = |v: serde_json::Value| {
+            let mut p = Pick::default();
+            for (name, shape) in [("circle", &circle), ("cylinder", &cylinder)] {
+                if let Some(score) = explains(&v, shape) {
+                    p.offer(score, name);
+                }
+            }
+            p.finish()
+        };
+        assert_eq!(
+            pick(serde_json::json!({"type": "cylinder", "r": 1, "h": 2})),
+            Some("cylinder")
+        );
+        assert_eq!(
+            pick(serde_json::json!({"type": "circle", "r": 1, "h": 2})),
+            Some("circle")
+        );
+        assert_eq!(pick(serde_json::json!({"type": "cone", "r": 1})), None);
+        assert_eq!(pick(serde_json::json!({"r": 1})), None);
+        let declared = Shape::Object {
+            required: &[],
+            consts: &[],
+            properties: &[("a", Shape::Any)],
+            closed: false,
+        };
+        assert_eq!(explains(&serde_json::json!({"z": 1}), &declared), None);
+        assert_eq!(explains(&serde_json::json!({}), &declared), Some(0));
+        let open = |props: &'static [(&'static str, Shape)]| Shape::Object {
+            required: &[],
+            consts: &[],
+            properties: props,
+            closed: false,
+        };
+        let mut p = Pick::default();
+        let v = serde_json::json!({"a": 1, "b": 2});
+        for (name, shape) in [
+            ("a", open(&[("a", Shape::Any)])),
+            ("ab", open(&[("a", Shape::Any), ("b", Shape::Any)])),
+            (
+                "abc",
+                open(&[("a", Shape::Any), ("b", Shape::Any), ("c", Shape::Any)]),
+            ),
+        ] {
+            if let Some(score) = explains(&v, &shape) {
+                p.offer(score, name);
+            }
+        }
+        assert_eq!(
+            p.finish(),
+            None,
+            "ab and abc explain both properties: a tie"
+        );
+        assert_eq!(
+            explains(&serde_json::json!("x"), &Shape::StringEnum(&["x"])),
+            Some(1)
+        );
+        assert_eq!(
+            explains(&serde_json::json!("y"), &Shape::StringEnum(&["x"])),
+            None
+        );
+        assert_eq!(explains(&serde_json::json!(1.5), &Shape::Integer), None);
+        assert_eq!(explains(&serde_json::Value::Null, &Shape::Any), Some(0));
+        assert_eq!(explains(&serde_json::Value::Null, &Shape::String), None);
+        let closed = Shape::Object {
+            required: &[],
+            consts: &[],
+            properties: &[("a", Shape::Any)],
+            closed: true,
+        };
+        assert_eq!(
+            explains(&serde_json::json!("2024-02-30"), &Shape::Date),
+            None
+        );
+        assert_eq!(explains(&serde_json::json!("P30D"), &Shape::DateTime), None);
+        assert_eq!(
+            explains(&serde_json::json!("2024-02-29T10:00:00Z"), &Shape::DateTime),
+            Some(1)
+        );
+        let nested = Shape::Object {
+            required: &[],
+            consts: &[],
+            properties: &[(
+                "p",
+                Shape::Object {
+                    required: &[],
+                    consts: &[("kind", "x")],
+                    properties: &[("kind", Shape::String)],
+                    closed: false,
+                },
+            )],
+            closed: false,
+        };
+        assert_eq!(
+            explains(&serde_json::json!({"p": {"kind": "x"}}), &nested),
+            Some(2)
+        );
+        assert_eq!(
+            explains(&serde_json::json!({"p": {"kind": "y"}}), &nested),
+            None
+        );
+        assert_eq!(
+            explains(&serde_json::json!([1, 2]), &Shape::Array(&Shape::Integer)),
+            Some(2)
+        );
+        assert_eq!(
+            explains(&serde_json::json!([1, "a"]), &Shape::Array(&Shape::Integer)),
+            None
+        );
+        assert_eq!(
+            explains(&serde_json::json!({"a": 1, "z": 0}), &closed),
+            None
+        );
+    }
+
     use super::*;
     use crate::runtime::Nullable;
 

@@ -65,6 +65,7 @@ mod tls;
 pub use call::{Binary, Call, Decode, Empty, Json, Method, Operation, Response, Text};
 pub use client::Client;
 pub use config::{AuthorizationMode, ClientBuilder, ClientSettings, ConfigSources, Proxy};
+pub use encode::Style;
 #[allow(unused_imports)]
 pub(crate) use error::human_duration;
 pub use error::{

@@ -96,9 +96,17 @@ pub(crate) fn next_link(headers: &HeaderMap) -> Option<(String, Vec<(String, Str
                 continue;
             }
             let Ok(url) = base.join(target) else { continue };
+            // Kept encoded, as the server wrote them (`expand=a,b` stays one
+            // value with literal commas).
             let query = url
-                .query_pairs()
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .query()
+                .unwrap_or("")
+                .split('&')
+                .filter(|p| !p.is_empty())
+                .map(|p| match p.split_once('=') {
+                    Some((k, v)) => (k.to_owned(), v.to_owned()),
+                    None => (p.to_owned(), String::new()),
+                })
                 .collect();
             return Some((url.path().to_owned(), query));
         }
@@ -189,7 +197,7 @@ mod tests {
             next_link(&h),
             Some((
                 "/api/v1/groups/g1/membership".to_owned(),
-                pairs(&[("after", "abc="), ("limit", "2")])
+                pairs(&[("after", "abc%3D"), ("limit", "2")])
             ))
         );
         let h = headers(&[r#"<https://x/a?after=1>; rel="self", </a?after=2>; rel=next"#]);
