@@ -85,6 +85,11 @@ pub struct AcceptedWarning {
 /// Parse an overlay. Every problem is an error with a pointer into the overlay.
 pub fn parse(label: &str, text: &str) -> Result<Overlay, Vec<Diagnostic>> {
     let mut diags = Diagnostics::new(label);
+    // An empty overlay (no corrections, nothing accepted) is a valid one;
+    // only a spec must have content.
+    if crate::load::without_bom(text).trim().is_empty() {
+        return Ok(Overlay::default());
+    }
     let value = crate::load::parse_yaml(text, &mut diags)?;
     let value = if value.is_null() {
         Value::Mapping(Default::default())
