@@ -53,10 +53,8 @@ fn start() -> Env {
             .cooldown(Duration::ZERO),
     )
     .expect("fake starts");
-    let client = Client::builder()
-        .org_url(fake.base_url())
-        .api_token(fake.api_token())
-        .disable_https_check(true)
+    let client = fake
+        .client_builder()
         .max_retries(0)
         .build()
         .expect("client builds");

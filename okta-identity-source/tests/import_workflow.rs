@@ -6,7 +6,7 @@ mod import_support;
 
 use std::sync::{Arc, Mutex};
 
-use import_support::{assert_holds_exactly, client, quick_fake, quick_options, user};
+use import_support::{assert_holds_exactly, quick_fake, quick_options, user};
 use okta_identity_source::fake::{FakeOkta, Fault, FaultKind, Limits, SessionStatus};
 use okta_identity_source::import::{
     EntityKind, ImportEvent, ImportJob, ImportOptions, NotImportedReason, RejectReason, Step,
@@ -65,7 +65,7 @@ async fn twenty_five_thousand_users_survive_storms_503s_and_dropped_connections(
 
     let first_upload_read = Arc::new(Mutex::new(None));
     let seen = Arc::clone(&first_upload_read);
-    let report = ImportJob::new(client(&fake), fake.identity_source_id())
+    let report = ImportJob::new(fake.client(), fake.identity_source_id())
         .options(quick_options())
         .on_progress(move |p| {
             if let ImportEvent::Uploaded { .. } = p.event {
@@ -73,7 +73,7 @@ async fn twenty_five_thousand_users_survive_storms_503s_and_dropped_connections(
                 s.get_or_insert(p.counts.upserts_read);
             }
         })
-        .run_iter((0..25_000).map(user), Vec::<String>::new())
+        .run_iter((0..25_000).map(user), Vec::new())
         .await;
     let report = match report {
         Ok(r) => r,
@@ -113,9 +113,9 @@ async fn uploads_respect_the_entity_and_byte_limits() {
     let fake = start(quick_fake().record_bodies(true));
     // ~3 KB per user: about 66 users fit in 200 KB.
     let users = (0..700).map(|i| user(i).attribute("homeAddress", "x".repeat(3_000)));
-    let report = ImportJob::new(client(&fake), fake.identity_source_id())
+    let report = ImportJob::new(fake.client(), fake.identity_source_id())
         .options(quick_options())
-        .run_iter(users, Vec::<String>::new())
+        .run_iter(users, [])
         .await;
     let report = report.unwrap_or_else(|e| panic!("{e}"));
     assert!(report.all_imported());
@@ -149,7 +149,7 @@ async fn a_session_that_ends_in_error_is_reported_entity_by_entity() {
         max_users_per_session: 200,
         ..quick_options()
     };
-    let report = ImportJob::new(client(&fake), fake.identity_source_id())
+    let report = ImportJob::new(fake.client(), fake.identity_source_id())
         .options(options)
         .on_progress(move |p| {
             // Make the second session's import fail.
@@ -160,7 +160,7 @@ async fn a_session_that_ends_in_error_is_reported_entity_by_entity() {
                 hook.fail_next_imports(1);
             }
         })
-        .run_iter((0..500).map(user), Vec::<String>::new())
+        .run_iter((0..500).map(user), [])
         .await
         .unwrap_or_else(|e| panic!("{e}"));
 
@@ -211,7 +211,7 @@ async fn client_side_rejects_are_reported_and_never_sent() {
         UserUpsert::new("no-profile"),
         user(1),
     ];
-    let report = ImportJob::new(client(&fake), fake.identity_source_id())
+    let report = ImportJob::new(fake.client(), fake.identity_source_id())
         .options(quick_options())
         .run_iter(
             users,
@@ -297,9 +297,9 @@ async fn client_side_rejects_are_reported_and_never_sent() {
 #[tokio::test]
 async fn deactivations_of_unknown_users_have_no_effect_and_are_said_so() {
     let fake = start(quick_fake());
-    let report = ImportJob::new(client(&fake), fake.identity_source_id())
+    let report = ImportJob::new(fake.client(), fake.identity_source_id())
         .options(quick_options())
-        .run_iter(Vec::new(), ["nobody-1", "nobody-2"])
+        .run_iter([], ["nobody-1", "nobody-2"].map(String::from))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(report.all_imported());
@@ -324,9 +324,9 @@ async fn an_upload_refused_for_good_cancels_the_session_and_stops() {
         max_upload_bytes: 2_000,
         ..Limits::default()
     }));
-    let result = ImportJob::new(client(&fake), fake.identity_source_id())
+    let result = ImportJob::new(fake.client(), fake.identity_source_id())
         .options(quick_options())
-        .run_iter((0..300).map(user), Vec::<String>::new())
+        .run_iter((0..300).map(user), [])
         .await;
     let Err(error) = result else {
         panic!("the import should stop");
@@ -366,7 +366,7 @@ async fn an_input_error_stops_the_job_and_cancels_the_open_session() {
             Ok(user(i))
         }
     });
-    let result = ImportJob::new(client(&fake), fake.identity_source_id())
+    let result = ImportJob::new(fake.client(), fake.identity_source_id())
         .options(quick_options())
         .run(
             futures_util::stream::iter(items),
