@@ -382,3 +382,47 @@ async fn an_input_error_stops_the_job_and_cancels_the_open_session() {
     assert_eq!(report.sessions[0].status, Some(Status::Closed));
     assert!(fake.users(fake.identity_source_id()).is_empty());
 }
+
+/// What the README shows a downstream test doing: a fake with test-speed
+/// timings, its ready client and import waits, and `run_iter(users, [])`
+/// with nothing to deactivate (the empty array infers).
+#[tokio::test]
+async fn the_readme_downstream_test_runs_against_the_fake() -> Result<(), Box<dyn std::error::Error>>
+{
+    let fake = FakeOkta::start_for_tests()?;
+    let settings = fake.client().settings().clone();
+    assert_eq!(settings.org_url, fake.base_url());
+    assert!(settings.https_check_disabled);
+    assert_eq!(settings.max_backoff, std::time::Duration::from_millis(200));
+    let report = ImportJob::new(fake.client(), fake.identity_source_id())
+        .options(fake.import_options())
+        .run_iter(
+            [UserUpsert::new("emp-1").attribute("userName", "ann@example.com")],
+            [],
+        )
+        .await?;
+    assert_eq!(report.counts.upserted, 1);
+    let ann = fake
+        .user(fake.identity_source_id(), "emp-1")
+        .ok_or("emp-1 missing")?;
+    assert_eq!(ann.status, okta_identity_source::fake::UserStatus::Active);
+    assert_eq!(ann.profile["userName"], "ann@example.com");
+
+    // A second job right after the first waits out the fake's 100 ms
+    // cool-down with the options the fake gave, and deactivates with
+    // String items.
+    let started = std::time::Instant::now();
+    let report = ImportJob::new(fake.client(), fake.identity_source_id())
+        .options(fake.import_options())
+        .run_iter([], ["emp-1"].map(String::from))
+        .await?;
+    assert_eq!(report.counts.deactivations_read, 1);
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert_eq!(
+        fake.user(fake.identity_source_id(), "emp-1")
+            .map(|u| u.status),
+        Some(okta_identity_source::fake::UserStatus::Deactivated)
+    );
+    assert_eq!(fake.sessions(fake.identity_source_id()).len(), 2);
+    Ok(())
+}
