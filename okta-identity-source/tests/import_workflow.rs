@@ -426,3 +426,34 @@ async fn the_readme_downstream_test_runs_against_the_fake() -> Result<(), Box<dy
     assert_eq!(fake.sessions(fake.identity_source_id()).len(), 2);
     Ok(())
 }
+
+/// The waits `import_options` derives follow the fake's timings, and
+/// extreme ones saturate instead of overflowing.
+#[tokio::test]
+async fn import_options_follow_the_fakes_timings() {
+    use std::time::Duration;
+    let fake = start(
+        okta_identity_source::fake::FakeConfig::for_tests()
+            .processing_delay(Duration::from_secs(4))
+            .cooldown(Duration::from_secs(3)),
+    );
+    let o = fake.import_options();
+    assert_eq!(o.expected_cooldown, Duration::from_secs(3));
+    assert_eq!(o.max_cooldown_wait, Duration::from_secs(26));
+    assert_eq!(o.poll_interval, Duration::from_millis(400));
+    assert_eq!(o.max_poll_interval, Duration::from_secs(1));
+    assert_eq!(o.max_poll_duration, Duration::from_secs(76));
+    assert_eq!(
+        o.max_entities_per_upload,
+        ImportOptions::default().max_entities_per_upload
+    );
+
+    let fake = start(
+        okta_identity_source::fake::FakeConfig::for_tests()
+            .processing_delay(Duration::MAX)
+            .cooldown(Duration::MAX),
+    );
+    let o = fake.import_options();
+    assert_eq!(o.max_cooldown_wait, Duration::MAX);
+    assert_eq!(o.max_poll_duration, Duration::MAX);
+}

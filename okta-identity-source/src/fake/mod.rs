@@ -323,10 +323,16 @@ impl FakeOkta {
         crate::import::ImportOptions {
             expected_cooldown: self.cooldown,
             cooldown_retry_interval: ms(20),
-            max_cooldown_wait: self.cooldown * 2 + Duration::from_secs(20),
+            max_cooldown_wait: self
+                .cooldown
+                .saturating_mul(2)
+                .saturating_add(Duration::from_secs(20)),
             poll_interval: poll,
             max_poll_interval: (self.processing_delay / 4).clamp(poll, Duration::from_secs(1)),
-            max_poll_duration: self.processing_delay * 4 + Duration::from_secs(60),
+            max_poll_duration: self
+                .processing_delay
+                .saturating_mul(4)
+                .saturating_add(Duration::from_secs(60)),
             retry_interval: ms(20),
             ..crate::import::ImportOptions::default()
         }
