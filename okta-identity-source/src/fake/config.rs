@@ -200,7 +200,7 @@ impl FakeConfig {
     /// [`FakeOkta::start_for_tests`](super::FakeOkta::start_for_tests) uses.
     ///
     /// A client that runs an import against it waits with
-    /// [`FakeOkta::import_options`](super::FakeOkta::import_options).
+    /// `FakeOkta::import_options` (feature `import`).
     pub fn for_tests() -> Self {
         FakeConfig::default()
             .processing_delay(Duration::from_millis(TEST_PROCESSING_DELAY_MS))

@@ -53,9 +53,9 @@
 //! [`FakeOkta::start_for_tests`] starts a fake with test-speed timings
 //! (imports complete after 50 ms, a 100 ms cool-down, no throttling;
 //! [`FakeConfig::for_tests`] to change more), [`FakeOkta::client`] gives a
-//! [`Client`] ready for it, and [`FakeOkta::import_options`] the
-//! [`ImportJob`](crate::import::ImportJob) waits that suit it. Then assert
-//! what the fake holds:
+//! [`Client`] ready for it, and `FakeOkta::import_options` (feature
+//! `import`) the `ImportJob` waits that suit it. Then assert what the fake
+//! holds:
 //!
 //! ```
 //! use okta_identity_source::fake::{FakeOkta, SessionStatus, UserStatus};
