@@ -66,6 +66,16 @@ async fn the_user_whose_arrival_flushed_a_failing_upload_is_reported() {
     );
     let text = err.to_string();
     assert!(text.contains("201 users"), "{text}");
+    // Debug (what `main` prints) is short: the kind with the Okta error's
+    // short form, not the 201 entities of the report.
+    let debug = format!("{err:?}");
+    assert!(debug.len() < 300, "{} characters: {debug}", debug.len());
+    assert!(
+        debug.starts_with("ImportError { kind: Api { step: "),
+        "{debug}"
+    );
+    assert!(debug.contains("error: Api { status: 500"), "{debug}");
+    assert!(debug.contains("not_imported: 201"), "{debug}");
 }
 
 #[tokio::test]
