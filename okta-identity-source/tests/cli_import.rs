@@ -329,12 +329,7 @@ async fn a_failed_import_exits_non_zero() {
 async fn sessions_list_get_and_cancel() {
     let fake = fake();
     let isid = fake.identity_source_id().to_owned();
-    let client = okta_identity_source::Client::builder()
-        .org_url(fake.base_url())
-        .api_token(fake.api_token())
-        .disable_https_check(true)
-        .build()
-        .unwrap_or_else(|e| panic!("{e}"));
+    let client = fake.client();
     let sid = client
         .create_identity_source_session(&isid)
         .await

@@ -53,10 +53,8 @@ fn start() -> Env {
             .cooldown(Duration::ZERO),
     )
     .expect("fake starts");
-    let client = Client::builder()
-        .org_url(fake.base_url())
-        .api_token(fake.api_token())
-        .disable_https_check(true)
+    let client = fake
+        .client_builder()
         .max_retries(0)
         .build()
         .expect("client builds");
@@ -836,6 +834,11 @@ async fn okta_errors_decode_with_status_code_causes_and_request_id() {
         .collect();
     assert_eq!(causes_sent, [causes::PROFILES_MISSING]);
     assert_eq!(err.request_id(), Some(r.request_id.as_str()));
+    assert_debug_is_one_short_line(&err, 400, "E0000001", &r.request_id, &env);
+    assert!(
+        format!("{err:?}").contains(causes::PROFILES_MISSING),
+        "{err:?}"
+    );
 
     // 400 on a new group upload kind: memberships without entries.
     let err = api_error(
@@ -865,6 +868,14 @@ async fn okta_errors_decode_with_status_code_causes_and_request_id() {
         Some("Not found: Resource not found: nobody (IdentitySourceUser)")
     );
     assert_eq!(err.request_id(), Some(r.request_id.as_str()));
+    assert_debug_is_one_short_line(&err, 404, "E0000007", &r.request_id, &env);
+    assert_eq!(
+        format!("{err:?}"),
+        format!(
+            r#"Api {{ status: 404, code: "E0000007", summary: "Not found: Resource not found: nobody (IdentitySourceUser)", request_id: "{}", .. }}"#,
+            r.request_id
+        )
+    );
     let err = api_error(
         env.client
             .get_identity_source_group_memberships(&env.isid, "nogroup", Default::default())
@@ -878,6 +889,40 @@ async fn okta_errors_decode_with_status_code_causes_and_request_id() {
     );
     assert_eq!(err.status().map(|s| s.as_u16()), Some(404));
     assert_eq!(err.request_id(), Some(env.last().request_id.as_str()));
+}
+
+/// `Debug` of an error from the fake (what `fn main() -> Result<(), Error>`
+/// prints): one line under 200 characters with the status, the Okta error
+/// code and the request id, and neither the headers nor the token.
+fn assert_debug_is_one_short_line(
+    err: &Error,
+    status: u16,
+    code: &str,
+    request_id: &str,
+    env: &Env,
+) {
+    let debug = format!("{err:?}");
+    assert!(debug.len() < 200, "{} characters: {debug}", debug.len());
+    assert!(!debug.contains('\n'), "{debug}");
+    assert!(
+        debug.starts_with(&format!("Api {{ status: {status}, code: \"{code}\"")),
+        "{debug}"
+    );
+    assert!(
+        debug.contains(&format!("request_id: \"{request_id}\"")),
+        "{debug}"
+    );
+    assert!(
+        !debug.to_ascii_lowercase().contains("x-rate-limit"),
+        "{debug}"
+    );
+    assert!(!debug.contains(env.fake.api_token()), "{debug}");
+    // The detail is still in the fields.
+    let Error::Api(api) = err else {
+        panic!("expected Api, got {err:?}")
+    };
+    assert!(api.headers.contains_key("x-rate-limit-limit"));
+    assert!(api.rate_limit.limit.is_some());
 }
 
 /// A status the service may add later (`PAUSED`) is kept in `Unknown` and

@@ -57,6 +57,10 @@ async fn a_project_file_org_url_never_receives_a_trusted_token() {
         text.contains("OKTA_CLIENT_TRUSTPROJECTORGURL=true"),
         "{text}"
     );
+    assert!(
+        text.contains("ClientBuilder::trust_project_org_url(true)"),
+        "{text}"
+    );
     assert!(!text.contains("00HOME-SECRET-TOKEN"), "{text}");
 
     // The same with the token in the environment.

@@ -10,7 +10,7 @@ mod import_support;
 use std::time::{Duration, Instant};
 
 use hostile::{RawServer, json, response, session};
-use import_support::{client, quick_fake, quick_options, user};
+use import_support::{quick_fake, quick_options, user};
 use okta_identity_source::Client;
 use okta_identity_source::fake::{FakeOkta, Fault, FaultKind};
 use okta_identity_source::import::{
@@ -45,9 +45,9 @@ async fn the_user_whose_arrival_flushed_a_failing_upload_is_reported() {
         "uploadIdentitySourceDataForUpsert",
         FaultKind::InternalServerError,
     ));
-    let err = ImportJob::new(client(&fake), fake.identity_source_id())
+    let err = ImportJob::new(fake.client(), fake.identity_source_id())
         .options(quick_options())
-        .run_iter((0..201).map(user), Vec::<String>::new())
+        .run_iter((0..201).map(user), [])
         .await
         .err()
         .unwrap_or_else(|| panic!("the import went through"));
@@ -66,6 +66,16 @@ async fn the_user_whose_arrival_flushed_a_failing_upload_is_reported() {
     );
     let text = err.to_string();
     assert!(text.contains("201 users"), "{text}");
+    // Debug (what `main` prints) is short: the kind with the Okta error's
+    // short form, not the 201 entities of the report.
+    let debug = format!("{err:?}");
+    assert!(debug.len() < 300, "{} characters: {debug}", debug.len());
+    assert!(
+        debug.starts_with("ImportError { kind: Api { step: "),
+        "{debug}"
+    );
+    assert!(debug.contains("error: Api { status: 500"), "{debug}");
+    assert!(debug.contains("not_imported: 201"), "{debug}");
 }
 
 #[tokio::test]
@@ -77,9 +87,9 @@ async fn a_trigger_failing_at_a_session_boundary_loses_nobody() {
     ));
     let mut opts = quick_options();
     opts.max_users_per_session = 300;
-    let err = ImportJob::new(client(&fake), fake.identity_source_id())
+    let err = ImportJob::new(fake.client(), fake.identity_source_id())
         .options(opts)
-        .run_iter((0..450).map(user), Vec::<String>::new())
+        .run_iter((0..450).map(user), [])
         .await
         .err()
         .unwrap_or_else(|| panic!("the import went through"));
@@ -96,18 +106,15 @@ async fn a_stalled_upload_costs_one_deadline_and_the_cancel_one_more_at_most() {
     ] {
         fake.inject(Fault::on_operation(op, FaultKind::Delay(Duration::from_secs(30))).always());
     }
-    let c = Client::builder()
-        .org_url(fake.base_url())
-        .api_token(fake.api_token())
-        .disable_https_check(true)
-        .retry_base_delay(Duration::from_millis(10))
+    let c = fake
+        .client_builder()
         .request_timeout(Duration::from_secs(1))
         .build()
         .unwrap_or_else(|e| panic!("client: {e}"));
     let started = Instant::now();
     let err = ImportJob::new(c, fake.identity_source_id())
         .options(quick_options())
-        .run_iter((0..5).map(user), Vec::<String>::new())
+        .run_iter((0..5).map(user), [])
         .await
         .err()
         .unwrap_or_else(|| panic!("a stalled upload succeeded"));
@@ -141,9 +148,9 @@ async fn a_rate_limit_reset_an_hour_away_stops_at_once_and_says_when() {
         .always(),
     );
     let started = Instant::now();
-    let err = ImportJob::new(client(&fake), fake.identity_source_id())
+    let err = ImportJob::new(fake.client(), fake.identity_source_id())
         .options(quick_options())
-        .run_iter((0..3).map(user), Vec::<String>::new())
+        .run_iter((0..3).map(user), [])
         .await
         .err()
         .unwrap_or_else(|| panic!("no stop"));
@@ -169,9 +176,9 @@ async fn one_500_on_a_status_poll_does_not_abandon_the_session() {
         "getIdentitySourceSession",
         FaultKind::InternalServerError,
     ));
-    let report = ImportJob::new(client(&fake), fake.identity_source_id())
+    let report = ImportJob::new(fake.client(), fake.identity_source_id())
         .options(quick_options())
-        .run_iter((0..10).map(user), Vec::<String>::new())
+        .run_iter((0..10).map(user), [])
         .await
         .unwrap_or_else(|e| panic!("import: {e}"));
     assert_eq!(report.counts.upserted, 10, "{:?}", report.not_imported);
@@ -182,9 +189,9 @@ async fn one_500_on_a_status_poll_does_not_abandon_the_session() {
 async fn a_repeated_external_id_is_not_sent_twice_in_one_session() {
     let fake = start(quick_fake());
     let users = vec![user(1), user(2), user(1)];
-    let report = ImportJob::new(client(&fake), fake.identity_source_id())
+    let report = ImportJob::new(fake.client(), fake.identity_source_id())
         .options(quick_options())
-        .run_iter(users, ["gone-1", "gone-1"])
+        .run_iter(users, ["gone-1", "gone-1"].map(String::from))
         .await
         .unwrap_or_else(|e| panic!("import: {e}"));
     let rejected: Vec<_> = report
@@ -203,9 +210,12 @@ async fn a_repeated_external_id_is_not_sent_twice_in_one_session() {
 #[tokio::test]
 async fn deactivations_are_reported_as_sent_not_as_done() {
     let fake = start(quick_fake());
-    let report = ImportJob::new(client(&fake), fake.identity_source_id())
+    let report = ImportJob::new(fake.client(), fake.identity_source_id())
         .options(quick_options())
-        .run_iter((0..2).map(user), ["ext-000001", "typo-404"])
+        .run_iter(
+            (0..2).map(user),
+            ["ext-000001", "typo-404"].map(String::from),
+        )
         .await
         .unwrap_or_else(|e| panic!("import: {e}"));
     let file = JobReport::from_import(&report, None);
@@ -253,7 +263,7 @@ async fn an_unknown_session_status_is_polled_for_a_bounded_time() {
     let started = Instant::now();
     let report = ImportJob::new(c, "0oa1")
         .options(opts)
-        .run_iter((0..3).map(user), Vec::<String>::new())
+        .run_iter((0..3).map(user), [])
         .await
         .unwrap_or_else(|e| panic!("import: {e}"));
     assert!(
@@ -275,9 +285,9 @@ async fn an_external_id_may_come_again_in_a_later_session() {
     let mut opts = quick_options();
     opts.max_users_per_session = 2;
     let users = vec![user(1), user(2), user(1), user(1)];
-    let report = ImportJob::new(client(&fake), fake.identity_source_id())
+    let report = ImportJob::new(fake.client(), fake.identity_source_id())
         .options(opts)
-        .run_iter(users, Vec::<String>::new())
+        .run_iter(users, [])
         .await
         .unwrap_or_else(|e| panic!("import: {e}"));
     let rejected: Vec<u64> = report

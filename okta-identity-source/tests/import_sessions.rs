@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use import_support::{assert_holds_exactly, client, quick_fake, quick_options, user};
+use import_support::{assert_holds_exactly, quick_fake, quick_options, user};
 use okta_identity_source::fake::{FakeOkta, SessionStatus};
 use okta_identity_source::import::{
     ImportErrorKind, ImportEvent, ImportJob, ImportOptions, LeftoverPolicy, NotImportedReason,
@@ -24,7 +24,7 @@ fn start(config: okta_identity_source::fake::FakeConfig) -> FakeOkta {
 
 /// Leaves an IN_PROGRESS session holding user `leftover-1`.
 async fn leave_a_loading_session(fake: &FakeOkta) -> String {
-    let c = client(fake);
+    let c = fake.client();
     let isid = fake.identity_source_id();
     let session = c
         .create_identity_source_session(isid)
@@ -55,9 +55,9 @@ fn options(leftover: LeftoverPolicy) -> ImportOptions {
 async fn a_leftover_session_is_reused() {
     let fake = start(quick_fake());
     let leftover = leave_a_loading_session(&fake).await;
-    let report = ImportJob::new(client(&fake), fake.identity_source_id())
+    let report = ImportJob::new(fake.client(), fake.identity_source_id())
         .options(options(LeftoverPolicy::Reuse))
-        .run_iter((0..50).map(user), Vec::<String>::new())
+        .run_iter((0..50).map(user), [])
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(report.all_imported());
@@ -78,9 +78,9 @@ async fn a_leftover_session_is_reused() {
 async fn a_leftover_session_is_cancelled() {
     let fake = start(quick_fake());
     let leftover = leave_a_loading_session(&fake).await;
-    let report = ImportJob::new(client(&fake), fake.identity_source_id())
+    let report = ImportJob::new(fake.client(), fake.identity_source_id())
         .options(options(LeftoverPolicy::Cancel))
-        .run_iter((0..50).map(user), Vec::<String>::new())
+        .run_iter((0..50).map(user), [])
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(report.all_imported());
@@ -99,9 +99,9 @@ async fn a_leftover_session_is_cancelled() {
 async fn a_leftover_session_stops_the_job_when_told_to() {
     let fake = start(quick_fake());
     let leftover = leave_a_loading_session(&fake).await;
-    let result = ImportJob::new(client(&fake), fake.identity_source_id())
+    let result = ImportJob::new(fake.client(), fake.identity_source_id())
         .options(options(LeftoverPolicy::Fail))
-        .run_iter((0..50).map(user), Vec::<String>::new())
+        .run_iter((0..50).map(user), [])
         .await;
     let Err(error) = result else {
         panic!("the job should stop");
@@ -136,14 +136,14 @@ async fn a_create_refused_during_the_cooldown_is_waited_out() {
         cooldown_retry_interval: Duration::from_millis(50),
         ..quick_options()
     };
-    let report = ImportJob::new(client(&fake), fake.identity_source_id())
+    let report = ImportJob::new(fake.client(), fake.identity_source_id())
         .options(options)
         .on_progress(move |p| {
             if let ImportEvent::WaitingForCooldown { .. } = p.event {
                 counter.fetch_add(1, Ordering::SeqCst);
             }
         })
-        .run_iter((0..250).map(user), Vec::<String>::new())
+        .run_iter((0..250).map(user), [])
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(report.all_imported());
@@ -168,9 +168,9 @@ async fn the_cooldown_wait_is_bounded() {
         max_cooldown_wait: Duration::from_millis(300),
         ..quick_options()
     };
-    let result = ImportJob::new(client(&fake), fake.identity_source_id())
+    let result = ImportJob::new(fake.client(), fake.identity_source_id())
         .options(options)
-        .run_iter((0..150).map(user), Vec::<String>::new())
+        .run_iter((0..150).map(user), [])
         .await;
     let Err(error) = result else {
         panic!("the job should stop");
@@ -199,9 +199,9 @@ async fn a_trigger_whose_answer_is_lost_is_not_sent_twice() {
         "startImportFromIdentitySource",
         FaultKind::DropConnectionAfterProcessing,
     ));
-    let report = ImportJob::new(client(&fake), fake.identity_source_id())
+    let report = ImportJob::new(fake.client(), fake.identity_source_id())
         .options(quick_options())
-        .run_iter((0..10).map(user), Vec::<String>::new())
+        .run_iter((0..10).map(user), [])
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(report.all_imported());

@@ -6,7 +6,7 @@ mod import_support;
 
 use std::sync::{Arc, Mutex};
 
-use import_support::{assert_holds_exactly, client, quick_fake, quick_options, user};
+use import_support::{assert_holds_exactly, quick_fake, quick_options, user};
 use okta_identity_source::fake::{FakeOkta, Fault, FaultKind, Limits, SessionStatus};
 use okta_identity_source::import::{
     EntityKind, ImportEvent, ImportJob, ImportOptions, NotImportedReason, RejectReason, Step,
@@ -65,7 +65,7 @@ async fn twenty_five_thousand_users_survive_storms_503s_and_dropped_connections(
 
     let first_upload_read = Arc::new(Mutex::new(None));
     let seen = Arc::clone(&first_upload_read);
-    let report = ImportJob::new(client(&fake), fake.identity_source_id())
+    let report = ImportJob::new(fake.client(), fake.identity_source_id())
         .options(quick_options())
         .on_progress(move |p| {
             if let ImportEvent::Uploaded { .. } = p.event {
@@ -73,7 +73,7 @@ async fn twenty_five_thousand_users_survive_storms_503s_and_dropped_connections(
                 s.get_or_insert(p.counts.upserts_read);
             }
         })
-        .run_iter((0..25_000).map(user), Vec::<String>::new())
+        .run_iter((0..25_000).map(user), Vec::new())
         .await;
     let report = match report {
         Ok(r) => r,
@@ -113,9 +113,9 @@ async fn uploads_respect_the_entity_and_byte_limits() {
     let fake = start(quick_fake().record_bodies(true));
     // ~3 KB per user: about 66 users fit in 200 KB.
     let users = (0..700).map(|i| user(i).attribute("homeAddress", "x".repeat(3_000)));
-    let report = ImportJob::new(client(&fake), fake.identity_source_id())
+    let report = ImportJob::new(fake.client(), fake.identity_source_id())
         .options(quick_options())
-        .run_iter(users, Vec::<String>::new())
+        .run_iter(users, [])
         .await;
     let report = report.unwrap_or_else(|e| panic!("{e}"));
     assert!(report.all_imported());
@@ -149,7 +149,7 @@ async fn a_session_that_ends_in_error_is_reported_entity_by_entity() {
         max_users_per_session: 200,
         ..quick_options()
     };
-    let report = ImportJob::new(client(&fake), fake.identity_source_id())
+    let report = ImportJob::new(fake.client(), fake.identity_source_id())
         .options(options)
         .on_progress(move |p| {
             // Make the second session's import fail.
@@ -160,7 +160,7 @@ async fn a_session_that_ends_in_error_is_reported_entity_by_entity() {
                 hook.fail_next_imports(1);
             }
         })
-        .run_iter((0..500).map(user), Vec::<String>::new())
+        .run_iter((0..500).map(user), [])
         .await
         .unwrap_or_else(|e| panic!("{e}"));
 
@@ -211,7 +211,7 @@ async fn client_side_rejects_are_reported_and_never_sent() {
         UserUpsert::new("no-profile"),
         user(1),
     ];
-    let report = ImportJob::new(client(&fake), fake.identity_source_id())
+    let report = ImportJob::new(fake.client(), fake.identity_source_id())
         .options(quick_options())
         .run_iter(
             users,
@@ -297,9 +297,9 @@ async fn client_side_rejects_are_reported_and_never_sent() {
 #[tokio::test]
 async fn deactivations_of_unknown_users_have_no_effect_and_are_said_so() {
     let fake = start(quick_fake());
-    let report = ImportJob::new(client(&fake), fake.identity_source_id())
+    let report = ImportJob::new(fake.client(), fake.identity_source_id())
         .options(quick_options())
-        .run_iter(Vec::new(), ["nobody-1", "nobody-2"])
+        .run_iter([], ["nobody-1", "nobody-2"].map(String::from))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(report.all_imported());
@@ -324,9 +324,9 @@ async fn an_upload_refused_for_good_cancels_the_session_and_stops() {
         max_upload_bytes: 2_000,
         ..Limits::default()
     }));
-    let result = ImportJob::new(client(&fake), fake.identity_source_id())
+    let result = ImportJob::new(fake.client(), fake.identity_source_id())
         .options(quick_options())
-        .run_iter((0..300).map(user), Vec::<String>::new())
+        .run_iter((0..300).map(user), [])
         .await;
     let Err(error) = result else {
         panic!("the import should stop");
@@ -366,7 +366,7 @@ async fn an_input_error_stops_the_job_and_cancels_the_open_session() {
             Ok(user(i))
         }
     });
-    let result = ImportJob::new(client(&fake), fake.identity_source_id())
+    let result = ImportJob::new(fake.client(), fake.identity_source_id())
         .options(quick_options())
         .run(
             futures_util::stream::iter(items),
@@ -381,4 +381,79 @@ async fn an_input_error_stops_the_job_and_cancels_the_open_session() {
     assert_eq!(report.counts.failed, 240);
     assert_eq!(report.sessions[0].status, Some(Status::Closed));
     assert!(fake.users(fake.identity_source_id()).is_empty());
+}
+
+/// What the README shows a downstream test doing: a fake with test-speed
+/// timings, its ready client and import waits, and `run_iter(users, [])`
+/// with nothing to deactivate (the empty array infers).
+#[tokio::test]
+async fn the_readme_downstream_test_runs_against_the_fake() -> Result<(), Box<dyn std::error::Error>>
+{
+    let fake = FakeOkta::start_for_tests()?;
+    let settings = fake.client().settings().clone();
+    assert_eq!(settings.org_url, fake.base_url());
+    assert!(settings.https_check_disabled);
+    assert_eq!(settings.max_backoff, std::time::Duration::from_millis(200));
+    let report = ImportJob::new(fake.client(), fake.identity_source_id())
+        .options(fake.import_options())
+        .run_iter(
+            [UserUpsert::new("emp-1").attribute("userName", "ann@example.com")],
+            [],
+        )
+        .await?;
+    assert_eq!(report.counts.upserted, 1);
+    let ann = fake
+        .user(fake.identity_source_id(), "emp-1")
+        .ok_or("emp-1 missing")?;
+    assert_eq!(ann.status, okta_identity_source::fake::UserStatus::Active);
+    assert_eq!(ann.profile["userName"], "ann@example.com");
+
+    // A second job right after the first waits out the fake's 100 ms
+    // cool-down with the options the fake gave, and deactivates with
+    // String items.
+    let started = std::time::Instant::now();
+    let report = ImportJob::new(fake.client(), fake.identity_source_id())
+        .options(fake.import_options())
+        .run_iter([], ["emp-1"].map(String::from))
+        .await?;
+    assert_eq!(report.counts.deactivations_read, 1);
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert_eq!(
+        fake.user(fake.identity_source_id(), "emp-1")
+            .map(|u| u.status),
+        Some(okta_identity_source::fake::UserStatus::Deactivated)
+    );
+    assert_eq!(fake.sessions(fake.identity_source_id()).len(), 2);
+    Ok(())
+}
+
+/// The waits `import_options` derives follow the fake's timings, and
+/// extreme ones saturate instead of overflowing.
+#[tokio::test]
+async fn import_options_follow_the_fakes_timings() {
+    use std::time::Duration;
+    let fake = start(
+        okta_identity_source::fake::FakeConfig::for_tests()
+            .processing_delay(Duration::from_secs(4))
+            .cooldown(Duration::from_secs(3)),
+    );
+    let o = fake.import_options();
+    assert_eq!(o.expected_cooldown, Duration::from_secs(3));
+    assert_eq!(o.max_cooldown_wait, Duration::from_secs(26));
+    assert_eq!(o.poll_interval, Duration::from_millis(400));
+    assert_eq!(o.max_poll_interval, Duration::from_secs(1));
+    assert_eq!(o.max_poll_duration, Duration::from_secs(76));
+    assert_eq!(
+        o.max_entities_per_upload,
+        ImportOptions::default().max_entities_per_upload
+    );
+
+    let fake = start(
+        okta_identity_source::fake::FakeConfig::for_tests()
+            .processing_delay(Duration::MAX)
+            .cooldown(Duration::MAX),
+    );
+    let o = fake.import_options();
+    assert_eq!(o.max_cooldown_wait, Duration::MAX);
+    assert_eq!(o.max_poll_duration, Duration::MAX);
 }

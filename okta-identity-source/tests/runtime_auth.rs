@@ -57,6 +57,11 @@ async fn bearer_401_with_www_authenticate_gives_the_parsed_reason() {
     assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
     assert_eq!(err.request_id(), Some("r401"));
     assert!(!err.is_retryable());
+    // Debug (what `main` prints) is one short line without the token.
+    assert_eq!(
+        format!("{err:?}"),
+        r#"Auth { status: 401, error: "invalid_token", description: "The token has expired.", scope: "okta.identitySources.read", request_id: "r401", .. }"#
+    );
     let Error::Auth(auth) = &err else {
         panic!("expected Auth, got {err:?}")
     };

@@ -31,10 +31,7 @@ fn options(per_upload: usize, per_session: usize) -> SyncOptions {
 }
 
 fn client(fake: &FakeOkta, retries: u32) -> Client {
-    Client::builder()
-        .org_url(fake.base_url())
-        .api_token(fake.api_token())
-        .disable_https_check(true)
+    fake.client_builder()
         .max_retries(retries)
         .build()
         .expect("client")
@@ -100,9 +97,10 @@ async fn every_kind_of_change_is_sent_in_order_within_the_limits() {
         ("gone".to_owned(), "stays".to_owned()),
     ])
     .expect("removals");
-    job.deactivate_users(["old-1", "old-2"])
+    job.deactivate_users(["old-1", "old-2"].map(String::from))
         .expect("deactivations");
-    job.delete_groups(["gone"]).expect("group deletes");
+    job.delete_groups(["gone".to_owned()])
+        .expect("group deletes");
     let plan = job.plan().expect("plan");
     assert_eq!(plan.lines()[0], "users: +250 ~0 -2");
     assert!(plan.lines().contains(&"groups: +3 ~0 -1".to_owned()));
@@ -185,13 +183,14 @@ async fn contradictory_or_invalid_changes_send_nothing() {
         UserUpsert::new("b"),
     ])
     .expect("users");
-    job.deactivate_users(["a", ""]).expect("deactivations");
+    job.deactivate_users(["a", ""].map(String::from))
+        .expect("deactivations");
     job.upsert_groups([
         ("g".to_owned(), group("G")),
         ("x".repeat(256), group("Long")),
     ])
     .expect("groups");
-    job.delete_groups(["g"]).expect("deletes");
+    job.delete_groups(["g".to_owned()]).expect("deletes");
     let problems = match job.plan() {
         Err(SyncError::Roster(p)) => p,
         other => panic!("{other:?}"),

@@ -22,11 +22,11 @@ pub(super) struct FakeArgs {
     #[arg(long, default_value = "0oafakeidentitysrc01")]
     source_id: String,
     /// How long a triggered import takes, in milliseconds.
-    #[arg(long, default_value_t = 200)]
+    #[arg(long, default_value_t = crate::fake::TEST_PROCESSING_DELAY_MS)]
     processing_delay_ms: u64,
     /// The cool-down after a trigger before a new session may be created,
     /// in milliseconds (Okta: about 60 s to 5 min).
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = crate::fake::TEST_COOLDOWN_MS)]
     cooldown_ms: u64,
     /// On exit, write what the identity source holds (users, groups,
     /// memberships, sessions, entities uploaded twice into a session) to
@@ -52,12 +52,13 @@ pub(super) async fn run(args: FakeArgs) -> Result<u8> {
     if args.token.trim().is_empty() {
         anyhow::bail!("--token must not be empty");
     }
-    let config = FakeConfig::default()
+    // The test-speed timings of `FakeConfig::for_tests`, with the
+    // command line's overrides (whose defaults are the same figures).
+    let config = FakeConfig::for_tests()
         .api_token(args.token.clone())
         .identity_source_id(args.source_id.clone())
         .processing_delay(Duration::from_millis(args.processing_delay_ms))
         .cooldown(Duration::from_millis(args.cooldown_ms))
-        .rate_limit(1_000_000, Duration::from_secs(60))
         .record_bodies(false)
         .request_log_capacity(0);
     let fake = FakeOkta::start_on(config, args.port)

@@ -354,29 +354,18 @@ fn missing_source_id(fake: bool, source: &SourceArg) -> bool {
 
 fn connect(fake: bool, source: &SourceArg) -> Result<Target> {
     if fake {
-        // Short cool-down and processing delay so a demo of a few tens of
+        // The fake's test-speed timings, so a demo of a few tens of
         // thousands of users finishes in seconds.
-        let config = FakeConfig::default()
-            .processing_delay(Duration::from_millis(300))
-            .cooldown(Duration::from_millis(200))
-            .rate_limit(100_000, Duration::from_secs(60))
+        let config = FakeConfig::for_tests()
             .record_bodies(false)
             .request_log_capacity(0);
         let fake = FakeOkta::start(config).context("starting the embedded fake Okta")?;
-        let client = ClientBuilder::new()
-            .org_url(fake.base_url())
-            .api_token(fake.api_token())
-            .disable_https_check(true)
+        let client = fake
+            .client_builder()
             .build()
             .context("building a client for the embedded fake")?;
         let source_id = fake.identity_source_id().to_owned();
-        let options = ImportOptions {
-            expected_cooldown: Duration::from_millis(200),
-            cooldown_retry_interval: Duration::from_millis(100),
-            poll_interval: Duration::from_millis(100),
-            max_poll_interval: Duration::from_millis(500),
-            ..ImportOptions::default()
-        };
+        let options = fake.import_options();
         errln!(
             "Using an embedded fake Okta at {} (identity source {source_id}).",
             fake.base_url()

@@ -77,13 +77,26 @@ impl Default for Limits {
     }
 }
 
+/// How long a triggered import takes with [`FakeConfig::for_tests`] (and
+/// by default in the `fake` command of the CLI), in milliseconds.
+pub(crate) const TEST_PROCESSING_DELAY_MS: u64 = 50;
+/// The cool-down after a trigger with [`FakeConfig::for_tests`] (and by
+/// default in the `fake` command of the CLI), in milliseconds.
+pub(crate) const TEST_COOLDOWN_MS: u64 = 100;
+/// Requests per 60 s window of every bucket with [`FakeConfig::for_tests`]:
+/// high enough that no test is throttled unless it asks to be.
+pub(crate) const TEST_RATE_LIMIT: u32 = 1_000_000;
+
 /// Configuration of a [`FakeOkta`](super::FakeOkta).
 ///
-/// Built with [`FakeConfig::default`] and the chaining setters:
+/// [`FakeConfig::default`] has the timings of the real service (5 s of
+/// processing, a 60 s cool-down); [`FakeConfig::for_tests`] has test-speed
+/// ones. Either is refined with the chaining setters:
 ///
 /// ```
 /// # use okta_identity_source::fake::FakeConfig;
 /// # use std::time::Duration;
+/// let quick = FakeConfig::for_tests().cooldown(Duration::ZERO);
 /// let config = FakeConfig::default()
 ///     .processing_delay(Duration::from_millis(50))
 ///     .cooldown(Duration::from_millis(100))
@@ -180,6 +193,21 @@ impl fmt::Debug for FakeConfig {
 }
 
 impl FakeConfig {
+    /// The defaults with test-speed timings: a triggered import completes
+    /// after 50 ms, the cool-down after a trigger lasts 100 ms, and the
+    /// rate limit (a million requests a minute per bucket) never throttles.
+    /// Everything else is as in [`FakeConfig::default`]. What
+    /// [`FakeOkta::start_for_tests`](super::FakeOkta::start_for_tests) uses.
+    ///
+    /// A client that runs an import against it waits with
+    /// `FakeOkta::import_options` (feature `import`).
+    pub fn for_tests() -> Self {
+        FakeConfig::default()
+            .processing_delay(Duration::from_millis(TEST_PROCESSING_DELAY_MS))
+            .cooldown(Duration::from_millis(TEST_COOLDOWN_MS))
+            .rate_limit(TEST_RATE_LIMIT, Duration::from_secs(60))
+    }
+
     /// Status of a successful create: 201 (default, observed) or 200 (spec).
     pub fn create_status(mut self, status: CreateStatus) -> Self {
         self.create_status = status;

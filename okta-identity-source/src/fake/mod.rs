@@ -48,56 +48,71 @@
 //! started it: in a current-thread runtime, do not block the thread while
 //! waiting for an answer from the fake.
 //!
-//! # Example
+//! # Testing your code against the fake
 //!
-//! ```no_run
-//! use std::time::Duration;
-//! use okta_identity_source::fake::{FakeConfig, FakeOkta, SessionStatus, UserStatus};
+//! [`FakeOkta::start_for_tests`] starts a fake with test-speed timings
+//! (imports complete after 50 ms, a 100 ms cool-down, no throttling;
+//! [`FakeConfig::for_tests`] to change more), [`FakeOkta::client`] gives a
+//! [`Client`] ready for it, and `FakeOkta::import_options` (feature
+//! `import`) the `ImportJob` waits that suit it. Then assert what the fake
+//! holds:
 //!
-//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! let fake = FakeOkta::start(FakeConfig::default().processing_delay(Duration::from_millis(10)))?;
-//! // This crate builds reqwest without a TLS crypto provider: a test binary
-//! // that builds plain reqwest clients installs one for them.
-//! let _ = rustls::crypto::ring::default_provider().install_default();
-//! let http = reqwest::Client::new();
-//! let sessions = format!(
-//!     "{}/api/v1/identity-sources/{}/sessions",
-//!     fake.base_url(),
-//!     fake.identity_source_id()
-//! );
-//! let auth = format!("SSWS {}", fake.api_token());
+//! ```
+//! use okta_identity_source::fake::{FakeOkta, SessionStatus, UserStatus};
+//! use okta_identity_source::models::{
+//!     BulkUpsertRequestBody, BulkUpsertRequestBodyEntityType, BulkUpsertRequestBodyProfilesItem,
+//!     IdentitySourceSessionStatus, IdentitySourceUserProfileForUpsert,
+//! };
 //!
-//! let session: serde_json::Value = http
-//!     .post(&sessions)
-//!     .header("Authorization", &auth)
-//!     .send()
-//!     .await?
-//!     .json()
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let fake = FakeOkta::start_for_tests()?;
+//! let client = fake.client();
+//! let source = fake.identity_source_id();
+//!
+//! // The session operations, through the typed client.
+//! let session = client.create_identity_source_session(source).await?;
+//! let sid = session.id.clone().unwrap_or_default();
+//! let body = BulkUpsertRequestBody::default()
+//!     .entity_type(BulkUpsertRequestBodyEntityType::Users)
+//!     .profiles(vec![BulkUpsertRequestBodyProfilesItem::default()
+//!         .external_id("emp-1")
+//!         .profile(IdentitySourceUserProfileForUpsert::default().user_name("ann@example.com"))]);
+//! client.upload_identity_source_data_for_upsert(source, &sid, Some(&body)).await?;
+//! let triggered = client.start_import_from_identity_source(source, &sid).await?;
+//! assert_eq!(triggered.status, Some(IdentitySourceSessionStatus::Triggered));
+//!
+//! // Processing takes the fake's processing delay (50 ms here).
+//! while fake.session(source, &sid).map(|s| s.status) == Some(SessionStatus::Triggered) {
+//!     tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+//! }
+//! assert_eq!(fake.session(source, &sid).map(|s| s.status), Some(SessionStatus::Completed));
+//! assert_eq!(fake.user(source, "emp-1").map(|u| u.profile["userName"].clone()),
+//!            Some("ann@example.com".to_owned()));
+//! # #[cfg(feature = "import")] {
+//!
+//! // The import workflow (feature `import`): a second session, after the
+//! // cool-down, that updates emp-1 and deactivates nobody.
+//! use okta_identity_source::import::{ImportJob, UserUpsert};
+//!
+//! let users = [UserUpsert::new("emp-1").attribute("userName", "ann.new@example.com"),
+//!              UserUpsert::new("emp-2").attribute("userName", "bob@example.com")];
+//! let report = ImportJob::new(fake.client(), source)
+//!     .options(fake.import_options())
+//!     .run_iter(users, [])
 //!     .await?;
-//! let sid = session["id"].as_str().unwrap_or_default().to_owned();
-//! http.post(format!("{sessions}/{sid}/bulk-upsert"))
-//!     .header("Authorization", &auth)
-//!     .json(&serde_json::json!({
-//!         "entityType": "USERS",
-//!         "profiles": [{"externalId": "u1", "profile": {"userName": "ann@example.com"}}]
-//!     }))
-//!     .send()
-//!     .await?;
-//! http.post(format!("{sessions}/{sid}/start-import"))
-//!     .header("Authorization", &auth)
-//!     .send()
-//!     .await?;
-//!
-//! // Processing is lazy: once the delay has passed the import is applied.
-//! tokio::time::sleep(Duration::from_millis(20)).await;
-//! assert_eq!(fake.session(fake.identity_source_id(), &sid).map(|s| s.status),
-//!            Some(SessionStatus::Completed));
-//! let users = fake.users(fake.identity_source_id());
-//! assert_eq!(users[0].status, UserStatus::Active);
-//! assert_eq!(users[0].profile["userName"], "ann@example.com");
+//! assert_eq!(report.counts.upserted, 2);
+//! let held = fake.users(source);
+//! assert_eq!(held.len(), 2);
+//! assert!(held.iter().all(|u| u.status == UserStatus::Active));
+//! assert_eq!(held[0].profile["userName"], "ann.new@example.com");
+//! # }
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! The fake's own HTTP surface is plain JSON: any HTTP client can talk to
+//! it with `Authorization: SSWS` and [`FakeOkta::api_token`].
 
 mod auth;
 mod config;
@@ -122,6 +137,8 @@ pub use auth::{OAuthClient, SCOPE_MANAGE, SCOPE_READ};
 pub use config::{
     CreateStatus, EntityTypeError, FakeConfig, GroupProfileShape, ImportOutcome, Limits,
 };
+#[cfg(feature = "cli")]
+pub(crate) use config::{TEST_COOLDOWN_MS, TEST_PROCESSING_DELAY_MS};
 pub use faults::{Fault, FaultKind};
 pub use log::RecordedRequest;
 pub use model::SessionStatus;
@@ -129,6 +146,7 @@ pub use ratelimit::RateLimitBucket;
 pub use state::{FakeGroup, FakeSession, FakeUser, UserStatus, causes};
 
 use self::http::{Inner, Shared};
+use crate::{Client, ClientBuilder};
 
 /// A running fake Okta org. Stops serving when dropped or on
 /// [`shutdown`](Self::shutdown).
@@ -139,6 +157,8 @@ pub struct FakeOkta {
     addr: SocketAddr,
     api_token: String,
     identity_source_id: String,
+    processing_delay: Duration,
+    cooldown: Duration,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
@@ -167,6 +187,12 @@ impl FakeOkta {
     /// bound.
     pub fn start(config: FakeConfig) -> io::Result<FakeOkta> {
         Self::start_on(config, 0)
+    }
+
+    /// Starts a fake with [`FakeConfig::for_tests`]: test-speed timings
+    /// (imports complete after 50 ms, a 100 ms cool-down, no throttling).
+    pub fn start_for_tests() -> io::Result<FakeOkta> {
+        Self::start(FakeConfig::for_tests())
     }
 
     /// Like [`start`](Self::start), on `127.0.0.1:port` (0 picks a free
@@ -220,6 +246,8 @@ impl FakeOkta {
             addr,
             api_token,
             identity_source_id,
+            processing_delay: config.processing_delay,
+            cooldown: config.cooldown,
             stop: Some(stop),
             task: Some(task),
         })
@@ -243,6 +271,71 @@ impl FakeOkta {
     /// The identity source registered at start (`0oa…`, 20 characters).
     pub fn identity_source_id(&self) -> &str {
         &self.identity_source_id
+    }
+
+    /// A [`ClientBuilder`] set up for this fake: its base URL, its API
+    /// token, [`disable_https_check(true)`](ClientBuilder::disable_https_check)
+    /// (the fake speaks plain HTTP on 127.0.0.1) and test-speed retries
+    /// (backoff from 10 ms, no single wait longer than 200 ms, so a 429 or
+    /// 503 the fake is told to answer costs milliseconds). Refine it before
+    /// [`build`](ClientBuilder::build), for example with
+    /// `.max_retries(0)`. Nothing is read from the environment or
+    /// `okta.yaml`.
+    pub fn client_builder(&self) -> ClientBuilder {
+        Client::builder()
+            .org_url(self.base_url())
+            .api_token(self.api_token())
+            .disable_https_check(true)
+            .retry_base_delay(Duration::from_millis(10))
+            .max_backoff(Duration::from_millis(200))
+    }
+
+    /// A [`Client`] for this fake, as [`client_builder`](Self::client_builder)
+    /// configures it.
+    ///
+    /// # Panics
+    ///
+    /// If the client cannot be built, which happens only when TLS cannot be
+    /// set up at all (no platform root certificates): this is a helper for
+    /// tests, where that is a failed setup. Use
+    /// [`client_builder`](Self::client_builder)`.build()` to get the error
+    /// instead.
+    #[track_caller]
+    pub fn client(&self) -> Client {
+        match self.client_builder().build() {
+            Ok(client) => client,
+            Err(e) => panic!(
+                "building a client for the fake Okta at {}: {e}",
+                self.base_url()
+            ),
+        }
+    }
+
+    /// [`ImportOptions`](crate::import::ImportOptions) whose waits suit this
+    /// fake: the cool-down it was started with, polls every 10 ms or so
+    /// (growing towards a quarter of its processing delay, at most 1 s),
+    /// and retries 20 ms apart. Okta's limits stay the defaults.
+    #[cfg(feature = "import")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "import")))]
+    pub fn import_options(&self) -> crate::import::ImportOptions {
+        let ms = Duration::from_millis;
+        let poll = (self.processing_delay / 10).clamp(ms(10), ms(500));
+        crate::import::ImportOptions {
+            expected_cooldown: self.cooldown,
+            cooldown_retry_interval: ms(20),
+            max_cooldown_wait: self
+                .cooldown
+                .saturating_mul(2)
+                .saturating_add(Duration::from_secs(20)),
+            poll_interval: poll,
+            max_poll_interval: (self.processing_delay / 4).clamp(poll, Duration::from_secs(1)),
+            max_poll_duration: self
+                .processing_delay
+                .saturating_mul(4)
+                .saturating_add(Duration::from_secs(60)),
+            retry_interval: ms(20),
+            ..crate::import::ImportOptions::default()
+        }
     }
 
     /// Registers another identity source with a random id and returns it.

@@ -47,7 +47,7 @@
 //!         .attribute("costCenter", "R&D") // a custom attribute
 //!         .clear("mobilePhone") // sent as null: Okta clears it
 //! });
-//! let leavers = ["emp-old-1", "emp-old-2"];
+//! let leavers = ["emp-old-1", "emp-old-2"].map(String::from);
 //!
 //! let report = ImportJob::new(client, "0oa1b2c3d4e5f6g7h8i9")
 //!     .options(ImportOptions::default())
@@ -134,6 +134,11 @@ impl ImportJob {
 
     /// Runs the job over plain iterators: users to upsert, then
     /// `externalId`s to deactivate. Both are pulled lazily.
+    ///
+    /// The item types are concrete so that an empty input needs no
+    /// annotation: `run_iter(users, [])` or `run_iter(users, Vec::new())`
+    /// imports without deactivating anyone. Literal ids are given as
+    /// `String`s, for example `["emp-old-1", "emp-old-2"].map(String::from)`.
     pub async fn run_iter<U, D>(
         self,
         upserts: U,
@@ -141,16 +146,11 @@ impl ImportJob {
     ) -> Result<ImportReport, ImportError>
     where
         U: IntoIterator<Item = UserUpsert>,
-        D: IntoIterator,
-        D::Item: Into<String>,
+        D: IntoIterator<Item = String>,
     {
         self.run(
             stream::iter(upserts.into_iter().map(Ok::<_, Infallible>)),
-            stream::iter(
-                deactivations
-                    .into_iter()
-                    .map(|id| Ok::<String, Infallible>(id.into())),
-            ),
+            stream::iter(deactivations.into_iter().map(Ok::<String, Infallible>)),
         )
         .await
     }

@@ -373,10 +373,24 @@ fn human(d: Duration) -> String {
 /// [`ImportReport::not_imported`]; entities after
 /// [`ImportCounts::upserts_read`] / [`ImportCounts::deactivations_read`] in
 /// the inputs were not read.
-#[derive(Debug)]
+///
+/// `Debug` (what `fn main` prints for it) is short: the kind, with its
+/// error's short `Debug`, and how many sessions and entities the report
+/// holds, not the report itself (it may list thousands of entities; see
+/// [`report`](Self::report)).
 pub struct ImportError {
     kind: ImportErrorKind,
     report: Box<ImportReport>,
+}
+
+impl fmt::Debug for ImportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ImportError")
+            .field("kind", &self.kind)
+            .field("sessions", &self.report.sessions.len())
+            .field("not_imported", &self.report.not_imported.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl ImportError {

@@ -379,7 +379,8 @@ impl ClientBuilder {
             None | Some("") => false,
             Some(v) => parse_bool(v).unwrap_or_else(|| {
                 problems.push(format!(
-                    "{TRUST_PROJECT_ORG_URL_ENV}={v:?} is not true or false"
+                    "{TRUST_PROJECT_ORG_URL_ENV}={v:?} is not true or false{}",
+                    setter_hint(TRUST_PROJECT_ORG_URL_ENV)
                 ));
                 false
             }),
@@ -608,7 +609,7 @@ impl ClientBuilder {
 
         let base_url = match &s.org_url {
             None => {
-                problems.push("orgUrl is missing (set it on the builder, OKTA_CLIENT_ORGURL or okta.client.orgUrl)".into());
+                problems.push("orgUrl is missing (set it with ClientBuilder::org_url, OKTA_CLIENT_ORGURL or okta.client.orgUrl)".into());
                 None
             }
             Some(u) => match validate_org_url(u, disable_https) {
@@ -626,7 +627,8 @@ impl ClientBuilder {
                 Some(mode) => Some(mode),
                 None => {
                     problems.push(format!(
-                        "authorizationMode {m:?} must be one of: SSWS, Bearer, PrivateKey"
+                        "authorizationMode {m:?} must be one of: SSWS, Bearer, PrivateKey{}",
+                        setter_hint("OKTA_CLIENT_AUTHORIZATIONMODE")
                     ));
                     None
                 }
@@ -635,11 +637,16 @@ impl ClientBuilder {
 
         let auth = match mode {
             Some(AuthorizationMode::Ssws) => {
-                check_token(s.token.as_ref(), "API token", &mut problems).map(AuthSpec::Ssws)
+                check_token(s.token.as_ref(), "API token", "api_token", &mut problems)
+                    .map(AuthSpec::Ssws)
             }
-            Some(AuthorizationMode::Bearer) => {
-                check_token(s.token.as_ref(), "access token", &mut problems).map(AuthSpec::Bearer)
-            }
+            Some(AuthorizationMode::Bearer) => check_token(
+                s.token.as_ref(),
+                "access token",
+                "bearer_token",
+                &mut problems,
+            )
+            .map(AuthSpec::Bearer),
             Some(AuthorizationMode::PrivateKey) => {
                 self.private_key_auth_spec(&s, base_url.as_ref(), &mut problems)
             }
@@ -659,7 +666,7 @@ impl ClientBuilder {
                     |p| p.display().to_string(),
                 );
                 problems.push(format!(
-                    "orgUrl comes from {file} in the working directory, but the credentials come from elsewhere (the environment or ~/.okta/okta.yaml); they are not sent to an org URL set by a project file. Set orgUrl where the credentials are, or allow it with {TRUST_PROJECT_ORG_URL_ENV}=true"
+                    "orgUrl comes from {file} in the working directory, but the credentials come from elsewhere (the environment or ~/.okta/okta.yaml); they are not sent to an org URL set by a project file. Set orgUrl where the credentials are (for example with ClientBuilder::org_url), or allow it with ClientBuilder::trust_project_org_url(true) or {TRUST_PROJECT_ORG_URL_ENV}=true"
                 ));
             }
         }
@@ -669,13 +676,13 @@ impl ClientBuilder {
             match (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(value)) {
                 (Ok(n), Ok(v)) => {
                     if n == reqwest::header::AUTHORIZATION || n == reqwest::header::USER_AGENT {
-                        problems.push(format!("default header {name:?} is set by the client; use the auth or user-agent settings"));
+                        problems.push(format!("default header {name:?} (ClientBuilder::default_header) is set by the client; use the auth settings (ClientBuilder::api_token, bearer_token or private_key_auth) or ClientBuilder::user_agent_extra"));
                     } else {
                         default_headers.append(n, v);
                     }
                 }
-                (Err(_), _) => problems.push(format!("default header name {name:?} is not a valid header name")),
-                (_, Err(_)) => problems.push(format!("default header {name:?} has an invalid value (control characters such as CR or LF?)")),
+                (Err(_), _) => problems.push(format!("default header name {name:?} (ClientBuilder::default_header) is not a valid header name")),
+                (_, Err(_)) => problems.push(format!("default header {name:?} (ClientBuilder::default_header) has an invalid value (control characters such as CR or LF?)")),
             }
         }
 
@@ -698,7 +705,7 @@ impl ClientBuilder {
         let user_agent = match HeaderValue::from_str(&user_agent) {
             Ok(v) => Some(v),
             Err(_) => {
-                problems.push("userAgent extra contains characters not allowed in a header".into());
+                problems.push("the user-agent extra (ClientBuilder::user_agent_extra) contains characters not allowed in a header".into());
                 None
             }
         };
@@ -708,7 +715,7 @@ impl ClientBuilder {
             None => (None, None),
         };
         if proxy.is_some() && self.http_client.is_some() {
-            problems.push("proxy settings cannot be applied to a caller-supplied reqwest::Client; configure the proxy on that client".into());
+            problems.push("proxy settings (ClientBuilder::proxy, OKTA_CLIENT_PROXY_* or okta.client.proxy) cannot be applied to a caller-supplied reqwest::Client (ClientBuilder::http_client); configure the proxy on that client".into());
         }
         let mut root_certificates: Vec<CertificateDer<'static>> = Vec::new();
         for pem in &self.root_certificates.0 {
@@ -718,13 +725,13 @@ impl ClientBuilder {
             }
         }
         if !self.root_certificates.0.is_empty() && self.http_client.is_some() {
-            problems.push("root certificates cannot be added to a caller-supplied reqwest::Client; add them to that client".into());
+            problems.push("root certificates cannot be added to a caller-supplied reqwest::Client (ClientBuilder::http_client); add them to that client instead of using ClientBuilder::add_root_certificates_pem".into());
         }
 
         let request_timeout = s.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT);
         let connect_timeout = s.connection_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
         if connect_timeout.is_zero() {
-            problems.push("connectionTimeout must be greater than zero".into());
+            problems.push("connectionTimeout must be greater than zero (ClientBuilder::connect_timeout, OKTA_CLIENT_CONNECTIONTIMEOUT or okta.client.connectionTimeout)".into());
         }
 
         match (problems.is_empty(), base_url, auth, user_agent) {
@@ -792,7 +799,7 @@ impl ClientBuilder {
     ) -> Option<AuthSpec> {
         let client_id = match s.client_id.as_deref().map(str::trim) {
             None | Some("") => {
-                problems.push("clientId is required for the PrivateKey authorization mode".into());
+                problems.push("clientId is required for the PrivateKey authorization mode (ClientBuilder::private_key_auth or ClientBuilder::client_id, OKTA_CLIENT_CLIENTID or okta.client.clientId)".into());
                 None
             }
             Some(id) if id.to_ascii_lowercase().contains("{clientid}") => {
@@ -814,12 +821,12 @@ impl ClientBuilder {
             .filter(|x| !x.is_empty())
             .collect();
         if scopes.is_empty() {
-            problems.push("scopes are required for the PrivateKey authorization mode (for example okta.identitySources.manage)".into());
+            problems.push("scopes are required for the PrivateKey authorization mode, for example okta.identitySources.manage (ClientBuilder::private_key_auth or ClientBuilder::scopes, OKTA_CLIENT_SCOPES or okta.client.scopes)".into());
         }
         let key = match &s.private_key {
             None => {
                 problems
-                    .push("privateKey is required for the PrivateKey authorization mode".into());
+                    .push("privateKey is required for the PrivateKey authorization mode (ClientBuilder::private_key_auth or ClientBuilder::private_key, OKTA_CLIENT_PRIVATEKEY or okta.client.privateKey)".into());
                 None
             }
             Some(k) if k.is_blank() => {
@@ -963,7 +970,7 @@ pub(crate) fn validate_org_url(
         "https" => {}
         "http" if disable_https_check => {}
         "http" => problems.push(format!(
-            "orgUrl must start with https:// (got {trimmed:?}); http is only allowed with the testing switch OKTA_TESTING_DISABLE_HTTPS_CHECK"
+            "orgUrl must start with https:// (got {trimmed:?}); http is only allowed for tests against a local server, with ClientBuilder::disable_https_check(true), OKTA_TESTING_DISABLE_HTTPS_CHECK=true or okta.testing.testingDisableHttpsCheck: true"
         )),
         other => problems.push(format!("orgUrl must start with https:// (got scheme {other:?})")),
     }
@@ -998,14 +1005,17 @@ pub(crate) fn validate_org_url(
     Ok(origin)
 }
 
+/// Checks the token of the SSWS or Bearer mode; `setter` is the builder
+/// method that sets it (for messages).
 fn check_token(
     token: Option<&SecretString>,
     what: &str,
+    setter: &str,
     problems: &mut Vec<String>,
 ) -> Option<SecretString> {
     let Some(token) = token else {
         problems.push(format!(
-            "the {what} is missing (set it on the builder, OKTA_CLIENT_TOKEN or okta.client.token)"
+            "the {what} is missing (set it with ClientBuilder::{setter}, OKTA_CLIENT_TOKEN or okta.client.token)"
         ));
         return None;
     };
@@ -1045,11 +1055,13 @@ fn proxy_of(s: &Settings, problems: &mut Vec<String>) -> Option<(reqwest::Proxy,
         .map(str::trim)
         .filter(|h| !h.is_empty())
     else {
-        problems.push("proxy host is required when other proxy settings are given".into());
+        problems.push("proxy host is required when other proxy settings are given (Proxy::host in ClientBuilder::proxy, OKTA_CLIENT_PROXY_HOST or okta.client.proxy.host)".into());
         return None;
     };
     if s.proxy_port == Some(0) {
-        problems.push("proxy port must be between 1 and 65535".into());
+        problems.push(
+            "proxy port (Proxy::port in ClientBuilder::proxy) must be between 1 and 65535".into(),
+        );
         return None;
     }
     let raw = if host.contains("://") {
@@ -1202,7 +1214,10 @@ fn load_env(env: &BTreeMap<String, String>, problems: &mut Vec<String>) -> Setti
         match v.parse::<u64>() {
             Ok(n) => Some(n),
             Err(_) => {
-                problems.push(format!("{name}={v:?} is not a whole non-negative number"));
+                problems.push(format!(
+                    "{name}={v:?} is not a whole non-negative number{}",
+                    setter_hint(&name)
+                ));
                 None
             }
         }
@@ -1226,7 +1241,10 @@ fn load_env(env: &BTreeMap<String, String>, problems: &mut Vec<String>) -> Setti
         match parse_bool(&v) {
             Some(b) => Some(b),
             None => {
-                problems.push(format!("{name}={v:?} is not true or false"));
+                problems.push(format!(
+                    "{name}={v:?} is not true or false{}",
+                    setter_hint(&name)
+                ));
                 None
             }
         }
@@ -1261,11 +1279,133 @@ fn load_env(env: &BTreeMap<String, String>, problems: &mut Vec<String>) -> Setti
     }
 }
 
+/// Each setting the environment or `okta.yaml` can give, with the builder
+/// method that sets it in code: environment variables, `okta.yaml` keys
+/// (paths), method.
+const SETTERS: &[(&[&str], &[&str], &str)] = &[
+    (
+        &["OKTA_CLIENT_ORGURL"],
+        &["okta.client.orgUrl"],
+        "ClientBuilder::org_url",
+    ),
+    (
+        &["OKTA_CLIENT_TOKEN"],
+        &["okta.client.token"],
+        "ClientBuilder::api_token or ClientBuilder::bearer_token",
+    ),
+    (
+        &["OKTA_CLIENT_AUTHORIZATIONMODE"],
+        &["okta.client.authorizationMode"],
+        "ClientBuilder::authorization_mode",
+    ),
+    (
+        &["OKTA_CLIENT_CLIENTID"],
+        &["okta.client.clientId"],
+        "ClientBuilder::client_id",
+    ),
+    (
+        &["OKTA_CLIENT_SCOPES"],
+        &["okta.client.scopes"],
+        "ClientBuilder::scopes",
+    ),
+    (
+        &["OKTA_CLIENT_PRIVATEKEY"],
+        &["okta.client.privateKey"],
+        "ClientBuilder::private_key",
+    ),
+    (
+        &["OKTA_CLIENT_PRIVATEKEYID"],
+        &["okta.client.privateKeyId", "okta.client.kid"],
+        "ClientBuilder::private_key_id",
+    ),
+    (
+        &[
+            "OKTA_CLIENT_RATELIMIT_MAXRETRIES",
+            "OKTA_CLIENT_RATE_LIMIT_MAX_RETRIES",
+        ],
+        &["okta.client.rateLimit.maxRetries"],
+        "ClientBuilder::max_retries",
+    ),
+    (
+        &[
+            "OKTA_CLIENT_RATELIMIT_MAXBACKOFF",
+            "OKTA_CLIENT_RATE_LIMIT_MAX_BACKOFF",
+        ],
+        &["okta.client.rateLimit.maxBackoff"],
+        "ClientBuilder::max_backoff",
+    ),
+    (
+        &[
+            "OKTA_CLIENT_RATELIMIT_ENABLE",
+            "OKTA_CLIENT_RATE_LIMIT_ENABLE",
+        ],
+        &["okta.client.rateLimit.enable"],
+        "ClientBuilder::throttle_on_exhausted_rate_limit",
+    ),
+    (
+        &["OKTA_CLIENT_REQUESTTIMEOUT", "OKTA_CLIENT_REQUEST_TIMEOUT"],
+        &["okta.client.requestTimeout"],
+        "ClientBuilder::request_timeout",
+    ),
+    (
+        &[
+            "OKTA_CLIENT_CONNECTIONTIMEOUT",
+            "OKTA_CLIENT_CONNECTION_TIMEOUT",
+        ],
+        &["okta.client.connectionTimeout"],
+        "ClientBuilder::connect_timeout",
+    ),
+    (
+        &[
+            "OKTA_CLIENT_PROXY_HOST",
+            "OKTA_CLIENT_PROXY_PORT",
+            "OKTA_CLIENT_PROXY_USERNAME",
+            "OKTA_CLIENT_PROXY_PASSWORD",
+        ],
+        &[
+            "okta.client.proxy.host",
+            "okta.client.proxy.port",
+            "okta.client.proxy.username",
+            "okta.client.proxy.password",
+        ],
+        "ClientBuilder::proxy",
+    ),
+    (
+        &[
+            "OKTA_TESTING_TESTINGDISABLEHTTPSCHECK",
+            "OKTA_TESTING_DISABLE_HTTPS_CHECK",
+        ],
+        &[
+            "okta.testing.testingDisableHttpsCheck",
+            "okta.testing.disableHttpsCheck",
+        ],
+        "ClientBuilder::disable_https_check",
+    ),
+    (
+        &[TRUST_PROJECT_ORG_URL_ENV],
+        &[],
+        "ClientBuilder::trust_project_org_url",
+    ),
+];
+
+/// ` (in code: ClientBuilder::…)` for a message about an environment
+/// variable or an `okta.yaml` key (`okta.client.requestTimeout`, possibly
+/// after the file's name), or nothing when no builder method sets it.
+fn setter_hint(setting: &str) -> String {
+    SETTERS
+        .iter()
+        .find(|(env, yaml, _)| {
+            env.contains(&setting) || yaml.iter().any(|key| setting.ends_with(key))
+        })
+        .map(|(_, _, method)| format!(" (in code: {method})"))
+        .unwrap_or_default()
+}
+
 fn to_u32(n: u64, name: &str, problems: &mut Vec<String>) -> Option<u32> {
     match u32::try_from(n) {
         Ok(v) => Some(v),
         Err(_) => {
-            problems.push(format!("{name} is too large"));
+            problems.push(format!("{name} is too large{}", setter_hint(name)));
             None
         }
     }
@@ -1275,7 +1415,10 @@ fn to_port(n: u64, name: &str, problems: &mut Vec<String>) -> Option<u16> {
     match u16::try_from(n) {
         Ok(v) if v > 0 => Some(v),
         _ => {
-            problems.push(format!("{name} must be between 1 and 65535"));
+            problems.push(format!(
+                "{name} must be between 1 and 65535{}",
+                setter_hint(name)
+            ));
             None
         }
     }
@@ -1404,7 +1547,13 @@ fn parse_yaml(text: &str, origin: &str, problems: &mut Vec<String>) -> Settings 
         private_key_id: y.string(client, &["privateKeyId", "kid"], c),
         max_retries: rate_limit
             .and_then(|r| y.number(r, &["maxRetries"], "okta.client.rateLimit"))
-            .and_then(|n| u32::try_from(n).ok()),
+            .and_then(|n| {
+                to_u32(
+                    n,
+                    &format!("{origin}: okta.client.rateLimit.maxRetries"),
+                    y.problems,
+                )
+            }),
         max_backoff: rate_limit
             .and_then(|r| y.number(r, &["maxBackoff"], "okta.client.rateLimit"))
             .map(Duration::from_secs),
@@ -1461,8 +1610,11 @@ impl YamlReader<'_> {
             Value::Number(n) => Some(n.to_string()),
             Value::Bool(b) => Some(b.to_string()),
             _ => {
-                self.problems
-                    .push(format!("{}: {at}.{key} must be a string", self.origin));
+                self.problems.push(format!(
+                    "{}: {at}.{key} must be a string{}",
+                    self.origin,
+                    setter_hint(&format!("{at}.{key}"))
+                ));
                 None
             }
         }
@@ -1478,8 +1630,9 @@ impl YamlReader<'_> {
         };
         if parsed.is_none() {
             self.problems.push(format!(
-                "{}: {at}.{key} must be a whole non-negative number",
-                self.origin
+                "{}: {at}.{key} must be a whole non-negative number{}",
+                self.origin,
+                setter_hint(&format!("{at}.{key}"))
             ));
         }
         parsed
@@ -1494,8 +1647,11 @@ impl YamlReader<'_> {
             _ => None,
         };
         if parsed.is_none() {
-            self.problems
-                .push(format!("{}: {at}.{key} must be true or false", self.origin));
+            self.problems.push(format!(
+                "{}: {at}.{key} must be true or false{}",
+                self.origin,
+                setter_hint(&format!("{at}.{key}"))
+            ));
         }
         parsed
     }
@@ -1512,8 +1668,9 @@ impl YamlReader<'_> {
                         Value::String(s) => out.push(s.trim().to_owned()),
                         _ => {
                             self.problems.push(format!(
-                                "{}: {at}.{key} entries must be strings",
-                                self.origin
+                                "{}: {at}.{key} entries must be strings{}",
+                                self.origin,
+                                setter_hint(&format!("{at}.{key}"))
                             ));
                             return None;
                         }
@@ -1523,8 +1680,9 @@ impl YamlReader<'_> {
             }
             _ => {
                 self.problems.push(format!(
-                    "{}: {at}.{key} must be a list or a comma-separated string",
-                    self.origin
+                    "{}: {at}.{key} must be a list or a comma-separated string{}",
+                    self.origin,
+                    setter_hint(&format!("{at}.{key}"))
                 ));
                 None
             }
@@ -1607,7 +1765,12 @@ mod tests {
         ];
         for (token, want) in cases {
             let mut problems = Vec::new();
-            let got = check_token(Some(&SecretString::new(token)), "API token", &mut problems);
+            let got = check_token(
+                Some(&SecretString::new(token)),
+                "API token",
+                "api_token",
+                &mut problems,
+            );
             match want {
                 None => {
                     assert!(problems.is_empty(), "{token:?}: {problems:?}");
@@ -1623,7 +1786,7 @@ mod tests {
             }
         }
         let mut problems = Vec::new();
-        assert!(check_token(None, "API token", &mut problems).is_none());
+        assert!(check_token(None, "API token", "api_token", &mut problems).is_none());
         assert!(problems[0].contains("missing"));
     }
 
@@ -1795,5 +1958,237 @@ okta:
             .env("OKTA_CLIENT_AUTHORIZATIONMODE", "bearer")
             .env("OKTA_CLIENT_TOKEN", "tok");
         assert!(ClientBuilder::from_sources(&sources).build().is_ok());
+    }
+
+    /// Every configuration error that a builder method fixes names the
+    /// method next to the environment variable and the `okta.yaml` key.
+    #[test]
+    fn messages_name_the_builder_method_that_fixes_them() {
+        fn problems_of(builder: ClientBuilder) -> String {
+            match builder.build() {
+                Err(Error::Config { problems }) => problems.join("\n"),
+                Err(other) => panic!("expected a config error, got {other}"),
+                Ok(_) => panic!("expected a config error, the client built"),
+            }
+        }
+        fn from_env(vars: &[(&str, &str)]) -> ClientBuilder {
+            let mut sources = ConfigSources::empty();
+            for (k, v) in vars {
+                sources = sources.env(*k, *v);
+            }
+            ClientBuilder::from_sources(&sources)
+        }
+        let https = "https://dev-1.okta.com";
+        let http_client = || {
+            crate::runtime::testing::reqwest_client_builder()
+                .build()
+                .unwrap_or_else(|e| panic!("reqwest client: {e}"))
+        };
+        let cases: Vec<(&str, ClientBuilder, &[&str])> = vec![
+            (
+                "http org URL",
+                ClientBuilder::new()
+                    .org_url("http://127.0.0.1:8080")
+                    .api_token("t"),
+                &[
+                    "ClientBuilder::disable_https_check(true)",
+                    "OKTA_TESTING_DISABLE_HTTPS_CHECK=true",
+                    "okta.testing.testingDisableHttpsCheck",
+                ],
+            ),
+            (
+                "no org URL",
+                ClientBuilder::new().api_token("t"),
+                &[
+                    "ClientBuilder::org_url",
+                    "OKTA_CLIENT_ORGURL",
+                    "okta.client.orgUrl",
+                ],
+            ),
+            (
+                "no API token",
+                ClientBuilder::new().org_url(https),
+                &[
+                    "ClientBuilder::api_token",
+                    "OKTA_CLIENT_TOKEN",
+                    "okta.client.token",
+                ],
+            ),
+            (
+                "no access token",
+                ClientBuilder::new()
+                    .org_url(https)
+                    .authorization_mode(AuthorizationMode::Bearer),
+                &["ClientBuilder::bearer_token", "OKTA_CLIENT_TOKEN"],
+            ),
+            (
+                "unknown authorization mode",
+                from_env(&[
+                    ("OKTA_CLIENT_ORGURL", https),
+                    ("OKTA_CLIENT_AUTHORIZATIONMODE", "Basic"),
+                ]),
+                &["must be one of", "ClientBuilder::authorization_mode"],
+            ),
+            (
+                "PrivateKey without anything",
+                ClientBuilder::new()
+                    .org_url(https)
+                    .authorization_mode(AuthorizationMode::PrivateKey),
+                &[
+                    "ClientBuilder::private_key_auth",
+                    "ClientBuilder::client_id",
+                    "OKTA_CLIENT_CLIENTID",
+                    "okta.client.clientId",
+                    "ClientBuilder::scopes",
+                    "OKTA_CLIENT_SCOPES",
+                    "ClientBuilder::private_key",
+                    "OKTA_CLIENT_PRIVATEKEY",
+                    "okta.client.privateKey",
+                ],
+            ),
+            (
+                "default headers",
+                ClientBuilder::new()
+                    .org_url(https)
+                    .api_token("t")
+                    .default_header("Authorization", "x")
+                    .default_header("bad name", "x")
+                    .default_header("X-Ok", "a\u{7}b"),
+                &[
+                    "\"Authorization\" (ClientBuilder::default_header) is set by the client",
+                    "ClientBuilder::user_agent_extra",
+                    "\"bad name\" (ClientBuilder::default_header) is not a valid",
+                    "\"X-Ok\" (ClientBuilder::default_header) has an invalid value",
+                ],
+            ),
+            (
+                "user-agent extra",
+                ClientBuilder::new()
+                    .org_url(https)
+                    .api_token("t")
+                    .user_agent_extra("a\u{7}b"),
+                &["the user-agent extra (ClientBuilder::user_agent_extra) contains characters"],
+            ),
+            (
+                "proxy and root certificates with a caller's reqwest client",
+                ClientBuilder::new()
+                    .org_url(https)
+                    .api_token("t")
+                    .http_client(http_client())
+                    .proxy(Proxy {
+                        host: "proxy.local".into(),
+                        port: Some(3128),
+                        ..Proxy::default()
+                    })
+                    .add_root_certificates_pem("no certificate here"),
+                &[
+                    "proxy settings (ClientBuilder::proxy, OKTA_CLIENT_PROXY_* or okta.client.proxy) cannot be applied to a caller-supplied reqwest::Client (ClientBuilder::http_client)",
+                    "root certificates cannot be added to a caller-supplied reqwest::Client (ClientBuilder::http_client); add them to that client instead of using ClientBuilder::add_root_certificates_pem",
+                ],
+            ),
+            (
+                "zero connect timeout",
+                ClientBuilder::new()
+                    .org_url(https)
+                    .api_token("t")
+                    .connect_timeout(Duration::ZERO),
+                &[
+                    "ClientBuilder::connect_timeout",
+                    "OKTA_CLIENT_CONNECTIONTIMEOUT",
+                    "okta.client.connectionTimeout",
+                ],
+            ),
+            (
+                "proxy without a host",
+                ClientBuilder::new()
+                    .org_url(https)
+                    .api_token("t")
+                    .proxy(Proxy {
+                        port: Some(3128),
+                        ..Proxy::default()
+                    }),
+                &[
+                    "Proxy::host in ClientBuilder::proxy",
+                    "OKTA_CLIENT_PROXY_HOST",
+                    "okta.client.proxy.host",
+                ],
+            ),
+            (
+                "proxy port 0",
+                ClientBuilder::new()
+                    .org_url(https)
+                    .api_token("t")
+                    .proxy(Proxy {
+                        host: "proxy.local".into(),
+                        port: Some(0),
+                        ..Proxy::default()
+                    }),
+                &["proxy port (Proxy::port in ClientBuilder::proxy) must be between 1 and 65535"],
+            ),
+            (
+                "environment values that do not parse",
+                from_env(&[
+                    ("OKTA_CLIENT_ORGURL", https),
+                    ("OKTA_CLIENT_TOKEN", "t"),
+                    ("OKTA_CLIENT_REQUESTTIMEOUT", "soon"),
+                    ("OKTA_CLIENT_CONNECTION_TIMEOUT", "-1"),
+                    ("OKTA_CLIENT_RATELIMIT_MAXBACKOFF", "x"),
+                    ("OKTA_CLIENT_RATELIMIT_MAXRETRIES", "99999999999"),
+                    ("OKTA_CLIENT_PROXY_PORT", "70000"),
+                    ("OKTA_TESTING_DISABLE_HTTPS_CHECK", "maybe"),
+                    ("OKTA_CLIENT_RATELIMIT_ENABLE", "sometimes"),
+                    ("OKTA_CLIENT_TRUSTPROJECTORGURL", "perhaps"),
+                ]),
+                &[
+                    "OKTA_CLIENT_REQUESTTIMEOUT=\"soon\" is not a whole non-negative number (in code: ClientBuilder::request_timeout)",
+                    "OKTA_CLIENT_CONNECTION_TIMEOUT=\"-1\" is not a whole non-negative number (in code: ClientBuilder::connect_timeout)",
+                    "OKTA_CLIENT_RATELIMIT_MAXBACKOFF=\"x\" is not a whole non-negative number (in code: ClientBuilder::max_backoff)",
+                    "OKTA_CLIENT_RATELIMIT_MAXRETRIES is too large (in code: ClientBuilder::max_retries)",
+                    "OKTA_CLIENT_PROXY_PORT must be between 1 and 65535 (in code: ClientBuilder::proxy)",
+                    "OKTA_TESTING_DISABLE_HTTPS_CHECK=\"maybe\" is not true or false (in code: ClientBuilder::disable_https_check)",
+                    "OKTA_CLIENT_RATELIMIT_ENABLE=\"sometimes\" is not true or false (in code: ClientBuilder::throttle_on_exhausted_rate_limit)",
+                    "OKTA_CLIENT_TRUSTPROJECTORGURL=\"perhaps\" is not true or false (in code: ClientBuilder::trust_project_org_url)",
+                ],
+            ),
+        ];
+        for (what, builder, needles) in cases {
+            let text = problems_of(builder);
+            for needle in needles {
+                assert!(
+                    text.contains(needle),
+                    "{what}: missing {needle:?} in:\n{text}"
+                );
+            }
+        }
+
+        // okta.yaml values of the wrong type.
+        let mut problems = Vec::new();
+        let _ = parse_yaml(
+            "okta:\n  client:\n    orgUrl: [1]\n    token: {a: 1}\n    requestTimeout: soon\n    scopes: [1]\n    privateKeyId: [kid]\n    rateLimit: {maxRetries: 99999999999, enable: maybe}\n    proxy: {port: 70000}\n  testing:\n    testingDisableHttpsCheck: maybe\n",
+            "okta.yaml",
+            &mut problems,
+        );
+        let text = problems.join("\n");
+        for needle in [
+            "okta.yaml: okta.client.orgUrl must be a string (in code: ClientBuilder::org_url)",
+            "okta.yaml: okta.client.token must be a string (in code: ClientBuilder::api_token or ClientBuilder::bearer_token)",
+            "okta.yaml: okta.client.requestTimeout must be a whole non-negative number (in code: ClientBuilder::request_timeout)",
+            "okta.yaml: okta.client.scopes entries must be strings (in code: ClientBuilder::scopes)",
+            "okta.yaml: okta.client.privateKeyId must be a string (in code: ClientBuilder::private_key_id)",
+            "okta.yaml: okta.client.rateLimit.maxRetries is too large (in code: ClientBuilder::max_retries)",
+            "okta.yaml: okta.client.rateLimit.enable must be true or false (in code: ClientBuilder::throttle_on_exhausted_rate_limit)",
+            "okta.yaml: okta.client.proxy.port must be between 1 and 65535 (in code: ClientBuilder::proxy)",
+            "okta.yaml: okta.testing.testingDisableHttpsCheck must be true or false (in code: ClientBuilder::disable_https_check)",
+        ] {
+            assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
+        }
+        let mut problems = Vec::new();
+        let _ = parse_yaml("okta:\n  client:\n    scopes: {a: 1}\n", "f", &mut problems);
+        assert_eq!(
+            problems,
+            [
+                "f: okta.client.scopes must be a list or a comma-separated string (in code: ClientBuilder::scopes)"
+            ]
+        );
     }
 }

@@ -21,7 +21,15 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// `Okta HTTP 404 E0000007 Not found: Resource not found: abc (request id 7359fab5…)`;
 /// it carries every cause, so `source()` returns none and a reporter prints
 /// each cause once.
-#[derive(Debug, thiserror::Error)]
+///
+/// `Debug` (what `fn main() -> Result<(), Error>` prints) is a short line
+/// too: the variant with the status, Okta error code, summary and request
+/// id, for example
+/// `Api { status: 404, code: "E0000007", summary: "Not found: …", request_id: "7359fab5…", .. }`.
+/// It never shows a secret nor the response headers; the rest (headers,
+/// rate-limit figures, the error body, the underlying `reqwest::Error`) is
+/// in the fields and accessors.
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The service answered with a non-success status (other than the
@@ -160,7 +168,11 @@ impl Error {
 }
 
 /// An error response from the Okta API.
-#[derive(Debug, Clone)]
+///
+/// `Debug` is one short line (status, error code, summary with its causes,
+/// request id); the headers, rate-limit figures and the whole body are in
+/// the fields.
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct ApiError {
     /// HTTP status.
@@ -230,7 +242,10 @@ impl fmt::Display for ApiError {
 }
 
 /// An authentication or authorization failure.
-#[derive(Debug, Clone)]
+///
+/// `Debug` is one short line (status, the challenge's error, description
+/// and scope, request id).
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct AuthError {
     /// HTTP status (`None` is not used today; kept for failures before a response).
@@ -263,6 +278,135 @@ impl fmt::Display for AuthError {
             write!(f, " (scope {})", one_line(scope))?;
         }
         write!(f, "{}", RequestIdSuffix(self.request_id.as_deref()))
+    }
+}
+
+/// Characters of server text (summaries, messages) kept in a `Debug` line.
+const DEBUG_TEXT_CHARS: usize = 120;
+
+/// Server or file text in a `Debug` line: quoted, unsafe characters
+/// escaped (once), at most `DEBUG_TEXT_CHARS` kept.
+struct DebugText<'a>(&'a str);
+
+impl fmt::Debug for DebugText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "\"{}\"", escape_text(self.0, DEBUG_TEXT_CHARS))
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Api(e) => fmt::Debug::fmt(e, f),
+            Error::Auth(e) => fmt::Debug::fmt(e, f),
+            Error::Transport { message, cause } => {
+                let mut d = f.debug_struct("Transport");
+                d.field("message", &DebugText(message));
+                if let Some(cause) = cause {
+                    d.field("connect", &cause.is_connect())
+                        .field("timeout", &cause.is_timeout());
+                }
+                d.finish_non_exhaustive()
+            }
+            Error::Timeout { after } => f.debug_struct("Timeout").field("after", after).finish(),
+            Error::Decode {
+                status,
+                message,
+                excerpt: _,
+                request_id,
+            } => {
+                let mut d = f.debug_struct("Decode");
+                d.field("status", &status.as_u16())
+                    .field("message", &DebugText(message));
+                if let Some(id) = request_id {
+                    d.field("request_id", &DebugText(id));
+                }
+                d.finish_non_exhaustive()
+            }
+            Error::BodyTooLarge {
+                status,
+                limit,
+                request_id,
+            } => {
+                let mut d = f.debug_struct("BodyTooLarge");
+                d.field("status", &status.as_u16()).field("limit", limit);
+                if let Some(id) = request_id {
+                    d.field("request_id", &DebugText(id));
+                }
+                d.finish()
+            }
+            Error::InvalidInput { message } => f
+                .debug_struct("InvalidInput")
+                .field("message", &DebugText(message))
+                .finish(),
+            // Every problem, in full: they are what the user has to fix,
+            // and they come from this crate (values are quoted bounded).
+            Error::Config { problems } => f
+                .debug_struct("Config")
+                .field("problems", problems)
+                .finish(),
+        }
+    }
+}
+
+impl fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Api");
+        d.field("status", &self.status.as_u16());
+        match &self.body {
+            Some(body) => {
+                if let Some(code) = &body.error_code {
+                    d.field("code", &DebugText(code));
+                }
+                let causes: Vec<&str> = body
+                    .error_causes
+                    .iter()
+                    .filter_map(|c| c.error_summary.as_deref())
+                    .collect();
+                let summary = match (&body.error_summary, causes.is_empty()) {
+                    (Some(s), true) => Some(s.clone()),
+                    (Some(s), false) => Some(format!("{s} ({})", causes.join("; "))),
+                    (None, false) => Some(causes.join("; ")),
+                    (None, true) => None,
+                };
+                if let Some(summary) = summary {
+                    d.field("summary", &DebugText(&one_line(&summary)));
+                }
+            }
+            None => {
+                if let Some(excerpt) = self.excerpt.as_deref().filter(|e| !e.is_empty()) {
+                    d.field("body", &DebugText(excerpt));
+                }
+            }
+        }
+        if let Some(id) = &self.request_id {
+            d.field("request_id", &DebugText(id));
+        }
+        d.finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for AuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Auth");
+        if let Some(status) = self.status {
+            d.field("status", &status.as_u16());
+        }
+        if self.source != "api" {
+            d.field("from", &self.source);
+        }
+        let c = &self.challenge;
+        for (name, value) in [
+            ("error", &c.error),
+            ("description", &c.error_description),
+            ("scope", &c.scope),
+            ("request_id", &self.request_id),
+        ] {
+            if let Some(v) = value {
+                d.field(name, &DebugText(v));
+            }
+        }
+        d.finish_non_exhaustive()
     }
 }
 
@@ -520,6 +664,99 @@ mod tests {
         assert_eq!(
             err.okta_error().and_then(|b| b.error_id.as_deref()),
             Some("oae1")
+        );
+    }
+
+    #[test]
+    fn debug_is_one_short_line_without_headers() {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-okta-request-id", HeaderValue::from_static("XyZ-req-1"));
+        for (name, value) in [
+            ("x-rate-limit-limit", "600"),
+            ("x-rate-limit-remaining", "599"),
+            ("x-rate-limit-reset", "1700000060"),
+            (
+                "content-security-policy",
+                "default-src 'self' *.okta.com *.oktacdn.com",
+            ),
+            ("set-cookie", "sid=SECRET-SESSION-COOKIE; Path=/"),
+            (
+                "strict-transport-security",
+                "max-age=315360000; includeSubDomains",
+            ),
+        ] {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
+        let body = br#"{"errorCode":"E0000007","errorSummary":"Not found: Resource not found: abc (IdentitySource)","errorId":"oae1","errorCauses":[]}"#;
+        let err = error_from_response(StatusCode::NOT_FOUND, headers, body);
+        let debug = format!("{err:?}");
+        assert_eq!(
+            debug,
+            r#"Api { status: 404, code: "E0000007", summary: "Not found: Resource not found: abc (IdentitySource)", request_id: "XyZ-req-1", .. }"#
+        );
+        assert!(debug.len() < 200);
+        let Error::Api(api) = &err else {
+            panic!("expected Api, got {err:?}")
+        };
+        assert_eq!(format!("{api:?}"), debug);
+        assert_eq!(api.headers.len(), 7, "the headers are still in the field");
+
+        // A hostile summary is escaped and bounded; causes are kept.
+        let long = format!(
+            r#"{{"errorCode":"E0000001","errorSummary":"bad\u001b[2J{}","errorCauses":[{{"errorSummary":"x"}}]}}"#,
+            "a".repeat(5000)
+        );
+        let err = error_from_response(StatusCode::BAD_REQUEST, HeaderMap::new(), long.as_bytes());
+        let debug = format!("{err:?}");
+        assert!(debug.len() < 250, "{debug}");
+        assert!(debug.contains(r"bad\u{1b}[2J"), "{debug}");
+        assert!(!debug.contains('\u{1b}'), "{debug}");
+
+        // A body that is not Okta's: its start, bounded.
+        let err = error_from_response(
+            StatusCode::BAD_GATEWAY,
+            HeaderMap::new(),
+            b"<html>\nbad gateway</html>",
+        );
+        assert_eq!(
+            format!("{err:?}"),
+            r#"Api { status: 502, body: "<html>\nbad gateway</html>", .. }"#
+        );
+
+        // The other variants.
+        assert_eq!(
+            format!(
+                "{:?}",
+                Error::Timeout {
+                    after: Duration::from_secs(2)
+                }
+            ),
+            "Timeout { after: 2s }"
+        );
+        assert_eq!(
+            format!(
+                "{:?}",
+                Error::Decode {
+                    status: StatusCode::OK,
+                    message: "missing field `id`".into(),
+                    excerpt: "x".repeat(512),
+                    request_id: Some("r1".into()),
+                }
+            ),
+            r#"Decode { status: 200, message: "missing field `id`", request_id: "r1", .. }"#
+        );
+        assert_eq!(
+            format!("{:?}", Error::invalid_input("empty path segment")),
+            r#"InvalidInput { message: "empty path segment" }"#
+        );
+        assert_eq!(
+            format!(
+                "{:?}",
+                Error::Config {
+                    problems: vec!["orgUrl is missing".into()]
+                }
+            ),
+            r#"Config { problems: ["orgUrl is missing"] }"#
         );
     }
 

@@ -40,8 +40,8 @@ use crate::models::IdentitySourceGroupProfileForUpsert;
 /// job.upsert_groups([("grp-eng".to_owned(), eng)])?;
 /// job.upsert_users([UserUpsert::new("emp-1").attribute("userName", "ann@example.com")])?;
 /// job.add_memberships([("grp-eng".to_owned(), "emp-1".to_owned())])?;
-/// job.deactivate_users(["emp-0"])?;
-/// job.delete_groups(["grp-old"])?;
+/// job.deactivate_users(["emp-0".to_owned()])?;
+/// job.delete_groups(["grp-old".to_owned()])?;
 /// let report = job.run().await?;
 /// println!("{} confirmed in {} sessions", report.confirmed, report.sessions.len());
 /// # Ok(())
@@ -177,15 +177,15 @@ impl DirectoryImport {
         Ok(())
     }
 
-    /// Users to deactivate, by `externalId`.
+    /// Users to deactivate, by `externalId`. The item type is concrete so that an empty
+    /// list (`[]`, `Vec::new()`) needs no annotation; literal ids are given
+    /// as `String`s (`["a", "b"].map(String::from)`).
     pub fn deactivate_users<I>(&mut self, ids: I) -> Result<(), SyncError>
     where
-        I: IntoIterator,
-        I::Item: Into<String>,
+        I: IntoIterator<Item = String>,
     {
         let options = self.job.options.import.clone();
         for id in ids {
-            let id = id.into();
             self.deactivations += 1;
             let line = self.deactivations;
             if let Err(r) = options.check_external_id(&id) {
@@ -205,14 +205,14 @@ impl DirectoryImport {
         Ok(())
     }
 
-    /// Groups to delete, by `externalId`.
+    /// Groups to delete, by `externalId`. The item type is concrete so that an empty
+    /// list (`[]`, `Vec::new()`) needs no annotation; literal ids are given
+    /// as `String`s (`["a", "b"].map(String::from)`).
     pub fn delete_groups<I>(&mut self, ids: I) -> Result<(), SyncError>
     where
-        I: IntoIterator,
-        I::Item: Into<String>,
+        I: IntoIterator<Item = String>,
     {
         for id in ids {
-            let id = id.into();
             self.group_deletes += 1;
             let line = self.group_deletes;
             if let Err(m) = check_id(&id) {

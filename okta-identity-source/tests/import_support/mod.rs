@@ -4,17 +4,12 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use okta_identity_source::Client;
 use okta_identity_source::fake::{FakeConfig, FakeOkta, FakeUser, UserStatus};
 use okta_identity_source::import::{ImportOptions, UserUpsert};
 
-/// A fake with short processing delay and cool-down.
+/// A fake with test-speed timings that does not keep request bodies.
 pub fn quick_fake() -> FakeConfig {
-    FakeConfig::default()
-        .processing_delay(Duration::from_millis(40))
-        .cooldown(Duration::from_millis(100))
-        .rate_limit(100_000, Duration::from_secs(60))
-        .record_bodies(false)
+    FakeConfig::for_tests().record_bodies(false)
 }
 
 /// Options with waits scaled down to the quick fake.
@@ -29,21 +24,6 @@ pub fn quick_options() -> ImportOptions {
         retry_interval: Duration::from_millis(20),
         max_attempts: 6,
         ..ImportOptions::default()
-    }
-}
-
-/// A client of the fake whose 429 waits are capped low.
-pub fn client(fake: &FakeOkta) -> Client {
-    match Client::builder()
-        .org_url(fake.base_url())
-        .api_token(fake.api_token())
-        .disable_https_check(true)
-        .retry_base_delay(Duration::from_millis(10))
-        .max_backoff(Duration::from_millis(200))
-        .build()
-    {
-        Ok(c) => c,
-        Err(e) => panic!("client for the fake: {e}"),
     }
 }
 
