@@ -5,6 +5,7 @@
 mod import_support;
 
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use import_support::{assert_holds_exactly, quick_fake, quick_options, user};
 use okta_identity_source::fake::{FakeOkta, Fault, FaultKind, Limits, SessionStatus};
@@ -393,7 +394,7 @@ async fn the_readme_downstream_test_runs_against_the_fake() -> Result<(), Box<dy
     let settings = fake.client().settings().clone();
     assert_eq!(settings.org_url, fake.base_url());
     assert!(settings.https_check_disabled);
-    assert_eq!(settings.max_backoff, std::time::Duration::from_millis(200));
+    assert_eq!(settings.max_backoff, Duration::from_millis(200));
     let report = ImportJob::new(fake.client(), fake.identity_source_id())
         .options(fake.import_options())
         .run_iter(
@@ -417,7 +418,7 @@ async fn the_readme_downstream_test_runs_against_the_fake() -> Result<(), Box<dy
         .run_iter([], ["emp-1"].map(String::from))
         .await?;
     assert_eq!(report.counts.deactivations_read, 1);
-    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert!(started.elapsed() < Duration::from_secs(10));
     assert_eq!(
         fake.user(fake.identity_source_id(), "emp-1")
             .map(|u| u.status),
@@ -431,7 +432,6 @@ async fn the_readme_downstream_test_runs_against_the_fake() -> Result<(), Box<dy
 /// extreme ones saturate instead of overflowing.
 #[tokio::test]
 async fn import_options_follow_the_fakes_timings() {
-    use std::time::Duration;
     let fake = start(
         okta_identity_source::fake::FakeConfig::for_tests()
             .processing_delay(Duration::from_secs(4))
@@ -456,4 +456,37 @@ async fn import_options_follow_the_fakes_timings() {
     let o = fake.import_options();
     assert_eq!(o.max_cooldown_wait, Duration::MAX);
     assert_eq!(o.max_poll_duration, Duration::MAX);
+}
+
+#[tokio::test]
+async fn each_poll_says_when_the_next_one_is() {
+    let fake = start(quick_fake());
+    let waits = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&waits);
+    let report = ImportJob::new(fake.client(), fake.identity_source_id())
+        .options(quick_options())
+        .on_progress(move |p| {
+            if let ImportEvent::Polled { next_poll_in, .. } = p.event
+                && let Ok(mut w) = seen.lock()
+            {
+                w.push(next_poll_in);
+            }
+        })
+        .run_iter((0..3).map(user), [])
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(report.counts.upserted, 3);
+    let waits = waits.lock().map(|w| w.clone()).unwrap_or_default();
+    // The fake takes 50 ms to process; polls start at 10 ms and grow by
+    // half up to 50 ms: each event names the wait that follows it.
+    assert!(
+        !waits.is_empty(),
+        "no poll saw the session still processing"
+    );
+    assert_eq!(waits[0], Duration::from_millis(15), "{waits:?}");
+    assert!(
+        waits.windows(2).all(|w| w[0] <= w[1])
+            && waits.iter().all(|w| *w <= Duration::from_millis(50)),
+        "{waits:?}"
+    );
 }

@@ -570,8 +570,21 @@ async fn import(fake: bool, args: ImportArgs) -> Result<u8> {
                 ImportEvent::Triggered { session_id } => {
                     callback_bar.set_message(safe(&format!("session {session_id}: importing")));
                 }
-                ImportEvent::Polled { session_id, status } => {
-                    callback_bar.set_message(safe(&format!("session {session_id}: {status}")));
+                ImportEvent::Polled {
+                    session_id,
+                    status,
+                    next_poll_in,
+                    ..
+                } => {
+                    let text = format!(
+                        "session {session_id}: {status}; next check in {} (at {})",
+                        human_duration(*next_poll_in),
+                        until(*next_poll_in)
+                    );
+                    if *next_poll_in >= ANNOUNCED_WAIT {
+                        announce(text.clone());
+                    }
+                    callback_bar.set_message(safe(&text));
                 }
                 ImportEvent::WaitingForCooldown { wait } => {
                     let text = format!(

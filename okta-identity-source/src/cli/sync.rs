@@ -324,7 +324,21 @@ pub(super) async fn run(fake: bool, args: SyncArgs) -> Result<u8> {
                     cb.set_message(format!("session {session_id}: importing"));
                 }
                 SyncEvent::Waiting { what, wait } => {
-                    cb.set_message(format!("waiting {wait:.1?} for {what}"));
+                    // As the import command does: what it waits for and
+                    // until when, on a line of its own when it is long.
+                    let text = format!(
+                        "waiting {} (until {}) for {what}",
+                        super::human_duration(*wait),
+                        super::until(*wait)
+                    );
+                    if *wait >= super::ANNOUNCED_WAIT {
+                        if cb.is_hidden() {
+                            super::errln(&text);
+                        } else {
+                            cb.println(super::safe(&text));
+                        }
+                    }
+                    cb.set_message(text);
                 }
                 SyncEvent::SessionFinished(s) => {
                     let status = s

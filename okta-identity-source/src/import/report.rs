@@ -260,12 +260,16 @@ pub enum ImportEvent<'a> {
         /// The session.
         session_id: &'a str,
     },
-    /// A poll returned a non-terminal status.
+    /// A poll returned a non-terminal status; the next poll is
+    /// `next_poll_in` from now.
+    #[non_exhaustive]
     Polled {
         /// The session.
         session_id: &'a str,
         /// Its status.
         status: &'a IdentitySourceSessionStatus,
+        /// How long the job waits before it asks again.
+        next_poll_in: Duration,
     },
     /// A session reached its final status (or the job gave up on it).
     SessionFinished(&'a SessionReport),

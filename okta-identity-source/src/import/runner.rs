@@ -845,13 +845,6 @@ impl Runner {
             if is_terminal(&polled.status) {
                 return Ok(Outcome::Final(polled.status));
             }
-            emit!(
-                self,
-                ImportEvent::Polled {
-                    session_id: sid,
-                    status: &polled.status,
-                }
-            );
             if let Status::Unknown(name) = &polled.status {
                 let since = *unknown_since.get_or_insert_with(Instant::now);
                 if since.elapsed() >= self.opts.max_unknown_status_wait {
@@ -883,6 +876,14 @@ impl Runner {
             {
                 wait = wait.max(until_reset.min(self.opts.max_rate_limit_wait));
             }
+            emit!(
+                self,
+                ImportEvent::Polled {
+                    session_id: sid,
+                    status: &polled.status,
+                    next_poll_in: wait,
+                }
+            );
         }
     }
 

@@ -750,6 +750,10 @@ impl SyncJob {
                 ));
             }
             interval = (interval * 3 / 2).min(o.max_poll_interval);
+            self.emit(SyncEvent::Waiting {
+                what: "Okta to process the session (the next status check)",
+                wait: interval,
+            });
         }
     }
 
