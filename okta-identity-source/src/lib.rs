@@ -1,8 +1,22 @@
-//! Rust client for Okta's Identity Source API ("Anything-as-a-Source").
+//! Rust client for Okta's Identity Source API ("Anything-as-a-Source"):
+//! push the people, groups and memberships of an HR system, or any other
+//! source of truth, into an Okta custom identity source.
 //!
-//! The models ([`models`]) and the operations (methods on [`Client`]) are
-//! generated from `spec/okta-identity-source.yaml` by `cargo xtask codegen`;
-//! everything else in this crate is the hand-written runtime they call.
+//! Where to start:
+//!
+//! - **Importing users**: `import::ImportJob` (feature `import`) takes users
+//!   to create or update and `externalId`s to deactivate, as iterators or
+//!   streams, and does the whole job: uploads within Okta's limits, as many
+//!   sessions as needed, the cool-down between them, polling, and a report
+//!   that accounts for every entity.
+//! - **Keeping Okta equal to a source**: `sync::SyncJob` (feature `sync`)
+//!   sends only what changed since the last run, kept in a SQLite state
+//!   file, with a plan and a safeguard against mass deactivation.
+//! - **The raw operations**: [`Client`], one method per operation of the
+//!   API, with its models in [`models`] (below).
+//! - **Tests**: `fake::FakeOkta` (feature `fake`) is a stateful fake of the
+//!   service on `127.0.0.1`; `FakeOkta::start_for_tests()` and
+//!   `fake.client()` give a running fake and a client for it in two lines.
 //!
 //! ```no_run
 //! use okta_identity_source::Client;
