@@ -705,11 +705,7 @@ fn kind_name(k: &TypeKind) -> &'static str {
 }
 
 fn op_pointer(o: &Operation) -> String {
-    Pointer::root()
-        .push("paths")
-        .push(&o.path)
-        .push(o.method.as_str().to_ascii_lowercase())
-        .to_string()
+    o.pointer.clone()
 }
 
 fn param_pointer(op_at: &str, p: &Param) -> String {

@@ -323,8 +323,12 @@ pub struct Operation {
     /// Method name: the `operationId` in snake_case.
     pub rust_name: String,
     pub method: Method,
-    /// Path template as in the spec.
+    /// Path template as requests are sent: the spec's, after the server
+    /// URL's path prefix.
     pub path: String,
+    /// The spec node the operation comes from (`#/paths/~1users/get`),
+    /// without that prefix.
+    pub pointer: String,
     /// Path parameters, in the order they appear in the path.
     pub path_params: Vec<Param>,
     /// Required query and header parameters (positional arguments).

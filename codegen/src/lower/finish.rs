@@ -57,11 +57,7 @@ impl Cx<'_> {
         };
         let mut operations = std::mem::take(&mut self.operations);
         for op in &mut operations {
-            let at = crate::diag::Pointer::root()
-                .push("paths")
-                .push(&op.path)
-                .push(op.method.as_str().to_ascii_lowercase())
-                .to_string();
+            let at = op.pointer.clone();
             let at = at.as_str();
             let base = crate::naming::type_name(&op.id);
             // `Call<Json<T>>`: T at nesting level 3.

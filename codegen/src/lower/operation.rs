@@ -356,6 +356,7 @@ impl<'a> Cx<'a> {
             rust_name,
             method,
             path: format!("{base_path}{path}"),
+            pointer: ptr.to_string(),
             path_params,
             required_params,
             optional_params,
