@@ -3,7 +3,7 @@
 //! unreachable org, a hostile server and a closed standard output: nothing
 //! lost, every number said, every message precise, no panic.
 
-mod hostile;
+use crate::hostile;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -1,8 +1,7 @@
 //! Pagination over `Link: <…>; rel="next"` with the memberships shape of
 //! the upstream IdentitySource tag (`after` cursor plus `limit`).
 
-#[path = "runtime_common/mod.rs"]
-mod common;
+use crate::runtime_common as common;
 
 use common::*;
 use futures_util::{StreamExt, TryStreamExt};

@@ -3,7 +3,7 @@
 //! issue 4 (upload after trigger, second create, delete of a triggered
 //! session), checked over real HTTP with plain `reqwest`.
 
-mod fake_support;
+use crate::fake_support;
 
 use std::collections::BTreeMap;
 use std::time::Duration;

@@ -2,8 +2,7 @@
 //! and OAuth 2.0 client credentials with a `private_key_jwt` assertion
 //! (assertion contents, token caching, single flight, renewal).
 
-#[path = "runtime_common/mod.rs"]
-mod common;
+use crate::runtime_common as common;
 
 use std::collections::{BTreeMap, HashSet};
 use std::future::IntoFuture;

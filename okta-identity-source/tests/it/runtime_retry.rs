@@ -1,8 +1,7 @@
 //! Rate limits and retries over real HTTP. Waits are kept short with small
 //! backoff bases and caps; only lower bounds of elapsed time are asserted.
 
-#[path = "runtime_common/mod.rs"]
-mod common;
+use crate::runtime_common as common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -2,8 +2,7 @@
 //! keeps it: the PrivateKey mode signs with that provider and installs
 //! nothing (this crate's ring provider is installed only when none is).
 
-#[path = "runtime_common/mod.rs"]
-mod common;
+use crate::runtime_common as common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -41,8 +40,18 @@ static APPLICATION_PROVIDER: CryptoProvider = CryptoProvider {
     key_utils: KeyUtils::new_unimplemented(),
 };
 
-#[tokio::test]
-async fn the_applications_jsonwebtoken_provider_signs_and_stays_installed() {
+#[test]
+fn the_applications_jsonwebtoken_provider_signs_and_stays_installed() {
+    // Installs the process-default jsonwebtoken provider: alone in its process.
+    crate::own_process::run(
+        module_path!(),
+        "the_applications_jsonwebtoken_provider_signs_and_stays_installed",
+        the_applications_jsonwebtoken_provider_signs_and_stays_installed_alone,
+    );
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn the_applications_jsonwebtoken_provider_signs_and_stays_installed_alone() {
     assert!(APPLICATION_PROVIDER.install_default().is_ok());
     let server = TestServer::start(|_, _| Reply::empty(500)).await;
     // Building checks the key with ring directly, not through the provider.

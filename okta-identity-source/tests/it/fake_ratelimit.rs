@@ -2,7 +2,7 @@
 //! Rate limiting and the headers on every response (`BEHAVIOUR.md`
 //! section 6).
 
-mod fake_support;
+use crate::fake_support;
 
 use std::time::{Duration, UNIX_EPOCH};
 

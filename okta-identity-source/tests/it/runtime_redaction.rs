@@ -1,11 +1,10 @@
 //! Secrets never reach logs, `Debug` output or errors. A full run (SSWS,
 //! bearer and private-key clients; successes, retries, API and auth
 //! errors) is captured at TRACE level, including the `log` records of the
-//! HTTP stack, and searched for every secret. This binary installs a global
-//! subscriber, so it holds a single test.
+//! HTTP stack, and searched for every secret. It installs a global
+//! subscriber, so it runs in a process of its own.
 
-#[path = "runtime_common/mod.rs"]
-mod common;
+use crate::runtime_common as common;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -35,8 +34,18 @@ impl Write for Captured {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn logs_debug_and_errors_of_a_full_run_contain_no_secret() {
+#[test]
+fn logs_debug_and_errors_of_a_full_run_contain_no_secret() {
+    // Installs the global tracing subscriber: alone in its process.
+    crate::own_process::run(
+        module_path!(),
+        "logs_debug_and_errors_of_a_full_run_contain_no_secret",
+        logs_debug_and_errors_of_a_full_run_contain_no_secret_alone,
+    );
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn logs_debug_and_errors_of_a_full_run_contain_no_secret_alone() {
     let captured = Captured::default();
     let writer = captured.clone();
     tracing_subscriber::fmt()

@@ -3,7 +3,7 @@
 //! tokens, bearer tokens with scopes, and the client-credentials token
 //! endpoint with `private_key_jwt` assertions.
 
-mod fake_support;
+use crate::fake_support;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

@@ -14,10 +14,10 @@
 //!
 //! To add a case, drop a YAML file in `tests/bad_specs/` and run the test: it
 //! fails and prints the actual diagnostics to paste into `NAME.expected`
-//! after checking them (`BLESS=1 cargo test -p codegen --test bad_specs`
+//! after checking them (`BLESS=1 cargo test -p codegen --test it bad_specs::`
 //! writes missing and changed expectations instead).
 
-mod common;
+use crate::common;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

@@ -1,8 +1,7 @@
 //! The runtime over real HTTP: what is sent, what is decoded, how errors
 //! and response metadata come back.
 
-#[path = "runtime_common/mod.rs"]
-mod common;
+use crate::runtime_common as common;
 
 use std::future::IntoFuture;
 use std::time::Duration;

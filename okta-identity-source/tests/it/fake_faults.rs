@@ -1,7 +1,7 @@
 #![cfg(feature = "fake")]
 //! Fault injection and the request log of the fake.
 
-mod fake_support;
+use crate::fake_support;
 
 use std::time::{Duration, Instant};
 

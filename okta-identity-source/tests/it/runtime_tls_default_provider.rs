@@ -3,10 +3,8 @@
 //! reqwest build its TLS configuration with that provider (extra roots
 //! included) instead of configuring ring itself.
 
-#[path = "runtime_common/mod.rs"]
-mod common;
-#[path = "runtime_common/tls_server.rs"]
-mod tls_server;
+use crate::runtime_common as common;
+use crate::tls_server;
 
 use std::sync::Arc;
 
@@ -21,8 +19,18 @@ struct Session {
     id: String,
 }
 
-#[tokio::test]
-async fn the_applications_provider_is_used_and_kept() {
+#[test]
+fn the_applications_provider_is_used_and_kept() {
+    // Installs the process-default rustls provider: alone in its process.
+    crate::own_process::run(
+        module_path!(),
+        "the_applications_provider_is_used_and_kept",
+        the_applications_provider_is_used_and_kept_alone,
+    );
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn the_applications_provider_is_used_and_kept_alone() {
     // What an application does at startup (here ring too: this crate builds
     // rustls with no other provider).
     let mine = Arc::new(rustls::crypto::ring::default_provider());

@@ -5,7 +5,7 @@
 //! inaccuracy issues"), and membership additions applied before their
 //! group exists (uploaded before the group's upsert).
 
-mod fake_support;
+use crate::fake_support;
 
 use fake_support::{Api, quick};
 use okta_identity_source::fake::SessionStatus;

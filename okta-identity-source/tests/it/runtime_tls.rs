@@ -7,10 +7,8 @@
 //! Nothing in this test binary installs a rustls or jsonwebtoken process
 //! default; `runtime_tls_default_provider.rs` covers an application that does.
 
-#[path = "runtime_common/mod.rs"]
-mod common;
-#[path = "runtime_common/tls_server.rs"]
-mod tls_server;
+use crate::runtime_common as common;
+use crate::tls_server;
 
 use std::time::Duration;
 
@@ -198,8 +196,19 @@ async fn bad_root_certificate_settings_are_configuration_errors() {
     assert_eq!(client.settings().extra_root_certificates, 2);
 }
 
-#[tokio::test]
-async fn private_key_jwt_works_over_https() {
+#[test]
+fn private_key_jwt_works_over_https() {
+    // Asserts that signing installs the jsonwebtoken provider when none is:
+    // alone in its process, since other tests sign too.
+    crate::own_process::run(
+        module_path!(),
+        "private_key_jwt_works_over_https",
+        private_key_jwt_works_over_https_alone,
+    );
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn private_key_jwt_works_over_https_alone() {
     use jsonwebtoken::crypto::CryptoProvider;
     let server = TlsServer::start(&[H2, HTTP11], |r| {
         if r.path == "/oauth2/v1/token" {

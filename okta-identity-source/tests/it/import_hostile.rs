@@ -4,8 +4,8 @@
 //! rate-limit reset, a status it does not know, or a passing 500: every
 //! entity read is accounted for, and no step costs more than its deadline.
 
-mod hostile;
-mod import_support;
+use crate::hostile;
+use crate::import_support;
 
 use std::time::{Duration, Instant};
 

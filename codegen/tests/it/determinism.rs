@@ -4,7 +4,7 @@
 
 use serde_yaml::{Mapping, Value};
 
-const SPEC: &str = include_str!("../../spec/okta-identity-source.yaml");
+const SPEC: &str = include_str!("../../../spec/okta-identity-source.yaml");
 const LABEL: &str = "spec/okta-identity-source.yaml";
 
 fn generate(text: &str) -> codegen::Output {

@@ -3,7 +3,7 @@
 //! another host, and a deeply nested file. No secret is echoed; no token
 //! leaves for a host the user did not choose.
 
-mod hostile;
+use crate::hostile;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -100,7 +100,7 @@ async fn a_project_file_org_url_never_receives_a_trusted_token() {
 
 fn key(name: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/runtime_common/keys")
+        .join("tests/it/runtime_common/keys")
         .join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }

@@ -2,7 +2,7 @@
 //! The import workflow against the fake: batching, sessions, faults,
 //! failed sessions and client-side rejects.
 
-mod import_support;
+use crate::import_support;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

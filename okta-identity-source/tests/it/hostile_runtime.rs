@@ -2,7 +2,7 @@
 //! details a proxy checks), bounded bodies, bounded and escaped server
 //! text, and 429s without a usable `Date` or with a far reset.
 
-mod hostile;
+use crate::hostile;
 
 use std::time::{Duration, Instant};
 

@@ -2,7 +2,7 @@
 //! The bulk-loading limits and body validation of the fake
 //! (`BEHAVIOUR.md` section 4), each a 400 with a specific cause.
 
-mod fake_support;
+use crate::fake_support;
 
 use fake_support::{Api, assert_error, delete_body, quick, upsert_body, users};
 use okta_identity_source::fake::{EntityTypeError, Limits, SessionStatus, causes};

@@ -5,8 +5,7 @@
 //! "blue", the array ["blue","black","brown"] or the object
 //! {"R":100,"G":200,"B":150}.
 
-#[path = "runtime_common/mod.rs"]
-mod common;
+use crate::runtime_common as common;
 
 use common::*;
 use okta_identity_source::runtime::{Empty, Method, Operation, Style};

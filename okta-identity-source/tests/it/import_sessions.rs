@@ -2,7 +2,7 @@
 //! The import workflow and the sessions it meets: leftovers (reuse, cancel,
 //! fail) and the cool-down after a trigger.
 
-mod import_support;
+use crate::import_support;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -2,8 +2,7 @@
 //! precedence builder > environment > project file > home file.
 //! The process environment is never touched.
 
-#[path = "runtime_common/mod.rs"]
-mod common;
+use crate::runtime_common as common;
 
 use std::path::Path;
 use std::time::Duration;

@@ -16,12 +16,12 @@
 //! `FUZZ_CASES` and `FUZZ_SECONDS` override them; a failure prints the case
 //! number and the mutated document to reproduce it.
 
-mod common;
+use crate::common;
 
 use common::{diagnostic_problems, generate_caught, unparsable_files};
 use serde_yaml::{Mapping, Value};
 
-const SPEC: &str = include_str!("../../spec/okta-identity-source.yaml");
+const SPEC: &str = include_str!("../../../spec/okta-identity-source.yaml");
 const LABEL: &str = "spec/okta-identity-source.yaml";
 const DEFAULT_SEED: u64 = 0x0bad_5bec_2026_0603;
 const DEFAULT_CASES: usize = 2000;
