@@ -7,7 +7,7 @@ use crate::fake_support;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use fake_support::keys::{OTHER_PRIVATE_KEY, TEST_PRIVATE_KEY, TEST_PUBLIC_KEY};
+use fake_support::keys::{other_private_key, test_private_key, test_public_key};
 use fake_support::{Api, assert_error, quick, upsert_body, users};
 use jsonwebtoken::Header;
 use okta_identity_source::fake::{OAuthClient, SCOPE_MANAGE, SCOPE_READ};
@@ -268,8 +268,8 @@ async fn oauth_error(resp: Response, status: u16, error: &str, description: &str
 async fn client_credentials_with_a_signed_assertion() {
     let api = Api::start(quick().access_token_lifetime(Duration::from_secs(600)));
     api.fake
-        .register_oauth_client(OAuthClient::new("0oaclient").public_key_pem(TEST_PUBLIC_KEY));
-    let jwt = assertion(TEST_PRIVATE_KEY, &claims(&api, "0oaclient"));
+        .register_oauth_client(OAuthClient::new("0oaclient").public_key_pem(test_public_key()));
+    let jwt = assertion(test_private_key(), &claims(&api, "0oaclient"));
     let resp = token_request(
         &api,
         "okta.identitySources.read okta.identitySources.manage",
@@ -311,11 +311,11 @@ async fn token_endpoint_rejects_bad_assertions() {
     let api = Api::start(quick());
     api.fake.register_oauth_client(
         OAuthClient::new("0oaclient")
-            .public_key_pem(TEST_PUBLIC_KEY)
+            .public_key_pem(test_public_key())
             .scopes(&[SCOPE_READ]),
     );
     // Signed with a key the client did not register.
-    let jwt = assertion(OTHER_PRIVATE_KEY, &claims(&api, "0oaclient"));
+    let jwt = assertion(other_private_key(), &claims(&api, "0oaclient"));
     oauth_error(
         token_request(&api, SCOPE_READ, &jwt).await,
         401,
@@ -324,7 +324,7 @@ async fn token_endpoint_rejects_bad_assertions() {
     )
     .await;
     // Unknown client.
-    let jwt = assertion(TEST_PRIVATE_KEY, &claims(&api, "0oaother"));
+    let jwt = assertion(test_private_key(), &claims(&api, "0oaother"));
     oauth_error(
         token_request(&api, SCOPE_READ, &jwt).await,
         401,
@@ -336,7 +336,7 @@ async fn token_endpoint_rejects_bad_assertions() {
     let mut c = claims(&api, "0oaclient");
     c["aud"] = json!("https://example.com/api");
     oauth_error(
-        token_request(&api, SCOPE_READ, &assertion(TEST_PRIVATE_KEY, &c)).await,
+        token_request(&api, SCOPE_READ, &assertion(test_private_key(), &c)).await,
         401,
         "invalid_client",
         "The audience of the client_assertion must be the token endpoint.",
@@ -346,7 +346,7 @@ async fn token_endpoint_rejects_bad_assertions() {
     let mut c = claims(&api, "0oaclient");
     c["exp"] = json!(now_secs() - 3600);
     oauth_error(
-        token_request(&api, SCOPE_READ, &assertion(TEST_PRIVATE_KEY, &c)).await,
+        token_request(&api, SCOPE_READ, &assertion(test_private_key(), &c)).await,
         401,
         "invalid_client",
         "The client_assertion token is expired.",
@@ -356,7 +356,7 @@ async fn token_endpoint_rejects_bad_assertions() {
     let mut c = claims(&api, "0oaclient");
     c["sub"] = json!("someone-else");
     oauth_error(
-        token_request(&api, SCOPE_READ, &assertion(TEST_PRIVATE_KEY, &c)).await,
+        token_request(&api, SCOPE_READ, &assertion(test_private_key(), &c)).await,
         401,
         "invalid_client",
         "The 'iss' and 'sub' claims of the client_assertion must both be the client id.",
@@ -368,7 +368,7 @@ async fn token_endpoint_rejects_bad_assertions() {
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["error"], "invalid_client");
     // A scope the client was not granted.
-    let jwt = assertion(TEST_PRIVATE_KEY, &claims(&api, "0oaclient"));
+    let jwt = assertion(test_private_key(), &claims(&api, "0oaclient"));
     oauth_error(
         token_request(&api, SCOPE_MANAGE, &jwt).await,
         400,
@@ -377,7 +377,7 @@ async fn token_endpoint_rejects_bad_assertions() {
     )
     .await;
     // A replayed assertion.
-    let jwt = assertion(TEST_PRIVATE_KEY, &claims(&api, "0oaclient"));
+    let jwt = assertion(test_private_key(), &claims(&api, "0oaclient"));
     assert_eq!(
         token_request(&api, SCOPE_READ, &jwt).await.status(),
         StatusCode::OK
@@ -412,7 +412,7 @@ async fn a_client_without_a_key_accepts_any_well_formed_assertion() {
     let api = Api::start(quick());
     api.fake
         .register_oauth_client(OAuthClient::new("0oaclient"));
-    let jwt = assertion(OTHER_PRIVATE_KEY, &claims(&api, "0oaclient"));
+    let jwt = assertion(other_private_key(), &claims(&api, "0oaclient"));
     let resp = token_request(&api, SCOPE_MANAGE, &jwt).await;
     assert_eq!(resp.status(), StatusCode::OK);
     let body: Value = resp.json().await.unwrap();

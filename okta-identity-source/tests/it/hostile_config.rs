@@ -98,13 +98,6 @@ async fn a_project_file_org_url_never_receives_a_trusted_token() {
     );
 }
 
-fn key(name: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/it/runtime_common/keys")
-        .join(name);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
 fn bare(pem: &str) -> String {
     pem.lines()
         .filter(|l| !l.starts_with("-----"))
@@ -114,8 +107,11 @@ fn bare(pem: &str) -> String {
 
 #[test]
 fn a_private_key_without_armour_is_used_and_never_echoed() {
-    for name in ["rsa_pkcs8.pem", "rsa_pkcs1.pem"] {
-        let b64 = bare(&key(name));
+    for (name, pem) in [
+        ("PKCS#8", crate::keygen::rsa_pkcs8()),
+        ("PKCS#1", crate::keygen::rsa_pkcs1()),
+    ] {
+        let b64 = bare(pem);
         let built = ClientBuilder::new()
             .org_url("https://dev-1.okta.com")
             .private_key_auth("0oaCLIENT", ["okta.identitySources.read"], b64.clone())

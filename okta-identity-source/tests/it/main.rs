@@ -7,6 +7,7 @@
 //! crypto provider, the global tracing subscriber) runs in a process of its
 //! own (`own_process`).
 
+mod keygen;
 mod own_process;
 
 #[cfg(feature = "fake")]

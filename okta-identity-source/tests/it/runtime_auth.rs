@@ -9,17 +9,12 @@ use std::future::IntoFuture;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::keygen::{ec_pkcs8, ec_public, rsa_pkcs1, rsa_pkcs8, rsa_public};
 use common::*;
 use jsonwebtoken::{Algorithm, Validation};
 use okta_identity_source::Client;
 use okta_identity_source::runtime::{AuthorizationMode, Error, Json, testing};
 use serde_json::json;
-
-const RSA_PKCS8: &str = include_str!("runtime_common/keys/rsa_pkcs8.pem");
-const RSA_PKCS1: &str = include_str!("runtime_common/keys/rsa_pkcs1.pem");
-const RSA_PUBLIC: &str = include_str!("runtime_common/keys/rsa_pub.pem");
-const EC_PKCS8: &str = include_str!("runtime_common/keys/ec_pkcs8.pem");
-const EC_PUBLIC: &str = include_str!("runtime_common/keys/ec_pub.pem");
 
 #[derive(Debug, serde::Deserialize)]
 struct Session {
@@ -201,8 +196,8 @@ impl OAuthOrg {
 
 #[tokio::test]
 async fn private_key_jwt_assertion_is_well_formed_rs256() {
-    let org = OAuthOrg::start(RSA_PUBLIC, Algorithm::RS256, 3600, |_| true).await;
-    let client = org.client(RSA_PKCS8);
+    let org = OAuthOrg::start(rsa_public(), Algorithm::RS256, 3600, |_| true).await;
+    let client = org.client(rsa_pkcs8());
     assert_eq!(
         client.settings().authorization_mode,
         AuthorizationMode::PrivateKey
@@ -255,9 +250,9 @@ async fn private_key_jwt_assertion_is_well_formed_rs256() {
 
 #[tokio::test]
 async fn private_key_jwt_es256_and_pkcs1_rsa_keys_work_and_jti_is_unique() {
-    let org = OAuthOrg::start(EC_PUBLIC, Algorithm::ES256, 3600, |_| true).await;
-    get(&org.client(EC_PKCS8)).await.unwrap();
-    get(&org.client(EC_PKCS8)).await.unwrap();
+    let org = OAuthOrg::start(ec_public(), Algorithm::ES256, 3600, |_| true).await;
+    get(&org.client(ec_pkcs8())).await.unwrap();
+    get(&org.client(ec_pkcs8())).await.unwrap();
     let assertions = org.assertions.lock().unwrap().clone();
     assert_eq!(assertions.len(), 2, "two clients, two tokens");
     assert!(
@@ -271,15 +266,15 @@ async fn private_key_jwt_es256_and_pkcs1_rsa_keys_work_and_jti_is_unique() {
         .collect();
     assert_eq!(jtis.len(), 2, "jti must be unique per assertion");
 
-    let org = OAuthOrg::start(RSA_PUBLIC, Algorithm::RS256, 3600, |_| true).await;
-    get(&org.client(RSA_PKCS1)).await.unwrap();
+    let org = OAuthOrg::start(rsa_public(), Algorithm::RS256, 3600, |_| true).await;
+    get(&org.client(rsa_pkcs1())).await.unwrap();
     assert_eq!(org.token_fetches(), 1);
 }
 
 #[tokio::test]
 async fn fifty_concurrent_calls_fetch_one_token() {
-    let org = OAuthOrg::start(RSA_PUBLIC, Algorithm::RS256, 3600, |_| true).await;
-    let client = org.client(RSA_PKCS8);
+    let org = OAuthOrg::start(rsa_public(), Algorithm::RS256, 3600, |_| true).await;
+    let client = org.client(rsa_pkcs8());
     let calls: Vec<_> = (0..50)
         .map(|_| tokio::spawn(get(&client).into_future()))
         .collect();
@@ -298,8 +293,8 @@ async fn fifty_concurrent_calls_fetch_one_token() {
 #[tokio::test]
 async fn token_is_renewed_when_it_expires() {
     // expires_in 4 s: renewed after at most half its lifetime (2 s)
-    let org = OAuthOrg::start(RSA_PUBLIC, Algorithm::RS256, 4, |_| true).await;
-    let client = org.client(RSA_PKCS8);
+    let org = OAuthOrg::start(rsa_public(), Algorithm::RS256, 4, |_| true).await;
+    let client = org.client(rsa_pkcs8());
     get(&client).await.unwrap();
     get(&client).await.unwrap();
     assert_eq!(org.token_fetches(), 1, "cached while valid");
@@ -317,8 +312,8 @@ async fn token_is_renewed_when_it_expires() {
 #[tokio::test]
 async fn a_401_renews_the_token_once() {
     // the API refuses tok-0 (revoked) and accepts tok-1
-    let org = OAuthOrg::start(RSA_PUBLIC, Algorithm::RS256, 3600, |t| t != "tok-0").await;
-    let client = org.client(RSA_PKCS8);
+    let org = OAuthOrg::start(rsa_public(), Algorithm::RS256, 3600, |t| t != "tok-0").await;
+    let client = org.client(rsa_pkcs8());
     assert_eq!(get(&client).await.unwrap().id, "aps1");
     assert_eq!(org.token_fetches(), 2);
     let auth: Vec<_> = org
@@ -329,8 +324,8 @@ async fn a_401_renews_the_token_once() {
     assert_eq!(auth, ["Bearer tok-0", "Bearer tok-1"]);
 
     // refused every time: exactly one renewal, then the parsed 401
-    let org = OAuthOrg::start(RSA_PUBLIC, Algorithm::RS256, 3600, |_| false).await;
-    let client = org.client(RSA_PKCS8);
+    let org = OAuthOrg::start(rsa_public(), Algorithm::RS256, 3600, |_| false).await;
+    let client = org.client(rsa_pkcs8());
     let err = get(&client).await.unwrap_err();
     let Error::Auth(auth) = &err else {
         panic!("expected Auth, got {err:?}")
@@ -343,8 +338,8 @@ async fn a_401_renews_the_token_once() {
 #[tokio::test]
 async fn token_endpoint_refusal_is_an_auth_error() {
     // the server verifies with the EC public key, the client signs with RSA
-    let org = OAuthOrg::start(EC_PUBLIC, Algorithm::ES256, 3600, |_| true).await;
-    let client = org.client(RSA_PKCS8);
+    let org = OAuthOrg::start(ec_public(), Algorithm::ES256, 3600, |_| true).await;
+    let client = org.client(rsa_pkcs8());
     let err = get(&client).await.unwrap_err();
     let Error::Auth(auth) = &err else {
         panic!("expected Auth, got {err:?}")

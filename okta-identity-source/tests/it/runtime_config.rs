@@ -205,7 +205,7 @@ fn private_key_from_env_as_path_relative_to_cwd() {
     let d = dirs();
     write(
         &d.cwd.path().join("keys/app.pem"),
-        include_str!("runtime_common/keys/rsa_pkcs8.pem"),
+        crate::keygen::rsa_pkcs8(),
     );
     let sources = ConfigSources::empty()
         .cwd(d.cwd.path())

@@ -6,14 +6,13 @@ use crate::runtime_common as common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use crate::keygen::rsa_pkcs8;
 use common::{GET_SESSION, Reply, TestServer};
 use jsonwebtoken::crypto::{CryptoProvider, JwtSigner, JwtVerifier, KeyUtils};
 use jsonwebtoken::errors::{ErrorKind, new_error};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
 use okta_identity_source::Client;
 use okta_identity_source::runtime::{Error, Json};
-
-const RSA_PKCS8: &str = include_str!("runtime_common/keys/rsa_pkcs8.pem");
 
 static SIGNERS_ASKED: AtomicUsize = AtomicUsize::new(0);
 
@@ -58,7 +57,7 @@ async fn the_applications_jsonwebtoken_provider_signs_and_stays_installed_alone(
     let client = Client::builder()
         .org_url(&server.url)
         .disable_https_check(true)
-        .private_key_auth("0oaCLIENT", ["okta.identitySources.read"], RSA_PKCS8)
+        .private_key_auth("0oaCLIENT", ["okta.identitySources.read"], rsa_pkcs8())
         .build()
         .unwrap();
     assert_eq!(SIGNERS_ASKED.load(Ordering::SeqCst), 0);

@@ -1,8 +1,10 @@
 //! The private and public keys of the PrivateKey mode: which PEM forms are
 //! accepted (and in which DER form they reach `jsonwebtoken`), which are
 //! refused and how the refusal reads (never quoting the key), and
-//! signatures checked against ones made by OpenSSL.
+//! signatures checked against ones made by OpenSSL and by RustCrypto.
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::Algorithm;
 use jsonwebtoken::crypto::{sign, verify};
 use okta_identity_source::Client;
@@ -10,28 +12,24 @@ use okta_identity_source::runtime::{Error, testing};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{PrivateKeyDer, SubjectPublicKeyInfoDer};
 
-const RSA_PKCS8: &str = include_str!("runtime_common/keys/rsa_pkcs8.pem");
-const RSA_PKCS1: &str = include_str!("runtime_common/keys/rsa_pkcs1.pem");
-const RSA_PUBLIC: &str = include_str!("runtime_common/keys/rsa_pub.pem");
-const RSA_PUBLIC_PKCS1: &str = include_str!("runtime_common/keys/rsa_pub_pkcs1.pem");
-const EC_PKCS8: &str = include_str!("runtime_common/keys/ec_pkcs8.pem");
-const EC_PUBLIC: &str = include_str!("runtime_common/keys/ec_pub.pem");
-// Generated with openssl for these tests only (they protect nothing):
-// `openssl ec -in ec_pkcs8.pem` (SEC1), `genpkey` P-384 / Ed25519 / RSA 1024,
-// `openssl pkcs8 -topk8 -v2 aes-256-cbc` (encrypted).
-const EC_SEC1: &str = include_str!("runtime_common/keys/ec_sec1.pem");
-const EC_P384: &str = include_str!("runtime_common/keys/ec_p384_pkcs8.pem");
-const ED25519: &str = include_str!("runtime_common/keys/ed25519_pkcs8.pem");
-const RSA_ENCRYPTED: &str = include_str!("runtime_common/keys/rsa_pkcs8_encrypted.pem");
-const RSA_1024: &str = include_str!("runtime_common/keys/rsa1024_pkcs8.pem");
+// The keys are made when the tests run (`keygen`): no private key is
+// committed. Only the public halves of the keys OpenSSL signed with are.
+use crate::keygen::{
+    ec_p384_pkcs8, ec_pkcs8, ec_public, ec_sec1, ed25519_pkcs8, rsa_1024_pkcs8, rsa_pkcs1,
+    rsa_pkcs8, rsa_pkcs8_encrypted, rsa_public, rsa_public_pkcs1,
+};
 
-/// `printf %s "$RS256_INPUT" | openssl dgst -sha256 -sign rsa_pkcs8.pem`, base64url.
+/// `printf %s "$RS256_INPUT" | openssl dgst -sha256 -sign rsa_pkcs8.pem`,
+/// base64url, by the RSA key whose public half is `openssl_rsa_pub.pem`.
 const RS256_INPUT: &str = "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJva3RhIn0";
 const RS256_BY_OPENSSL: &str = "PB-XVi_oWecDwTEik877C_fKWOmG6pUmAZePaUvidtoZIk6ew0U7mKPnwTSlPVxeVJNIKhwOc9DBIXA4F5VL6I50hh-OSSjiYVajCelNKO9cPMoVwNy4FSWDqCSmsjiE9-Ocw9SJS_--xPyS6sP0Ef3xXWBrdqh-fGt14qqtyY3sfbdrd7bMj4PlroazBL_o8YYktTwDE87YhZZ5uqOiu3SubgBzulOUoCozp3KHbw-u7thhWvcFlaZ9wSt4Riv6DKpD0--ApnK49YrNe_2L6yJ4qmkQmeZ5PFpK2dUXWNINMjVTh5hMKtq8MijboMyKT7Xalekfdcq-wx_luZajpQ";
-/// The same with ec_pkcs8.pem, the DER signature turned into JOSE's r‖s.
+const OPENSSL_RSA_PUBLIC: &str = include_str!("runtime_common/keys/openssl_rsa_pub.pem");
+/// The same with the P-256 key of `openssl_ec_pub.pem`, the DER signature
+/// turned into JOSE's r‖s.
 const ES256_INPUT: &str = "eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJva3RhIn0";
 const ES256_BY_OPENSSL: &str =
     "-JU3roiT-fNi_67jjil97TBv5dIO_xnH8JomOZ2QoQt_s_FN8ln0RPlpJR11bDjbJ1iAH1r7Fu99q0sYVOUpuA";
+const OPENSSL_EC_PUBLIC: &str = include_str!("runtime_common/keys/openssl_ec_pub.pem");
 
 fn pkcs1_of(pem: &str) -> Vec<u8> {
     match PrivateKeyDer::from_pem_slice(pem.as_bytes()).unwrap() {
@@ -43,16 +41,16 @@ fn pkcs1_of(pem: &str) -> Vec<u8> {
 #[test]
 fn accepted_private_keys_reach_jsonwebtoken_in_its_conventional_forms() {
     // RSA: PKCS#1 DER whether the PEM was PKCS#1 or PKCS#8 (the same key).
-    let (from_pkcs8, alg) = testing::jwt_encoding_key_from_pem(RSA_PKCS8).unwrap();
+    let (from_pkcs8, alg) = testing::jwt_encoding_key_from_pem(rsa_pkcs8()).unwrap();
     assert_eq!(alg, Algorithm::RS256);
-    let (from_pkcs1, alg) = testing::jwt_encoding_key_from_pem(RSA_PKCS1).unwrap();
+    let (from_pkcs1, alg) = testing::jwt_encoding_key_from_pem(rsa_pkcs1()).unwrap();
     assert_eq!(alg, Algorithm::RS256);
-    assert_eq!(from_pkcs8.as_bytes(), pkcs1_of(RSA_PKCS1));
-    assert_eq!(from_pkcs1.as_bytes(), pkcs1_of(RSA_PKCS1));
+    assert_eq!(from_pkcs8.as_bytes(), pkcs1_of(rsa_pkcs1()));
+    assert_eq!(from_pkcs1.as_bytes(), pkcs1_of(rsa_pkcs1()));
     // P-256 EC: the PKCS#8 DER itself.
-    let (ec, alg) = testing::jwt_encoding_key_from_pem(EC_PKCS8).unwrap();
+    let (ec, alg) = testing::jwt_encoding_key_from_pem(ec_pkcs8()).unwrap();
     assert_eq!(alg, Algorithm::ES256);
-    let PrivateKeyDer::Pkcs8(pkcs8) = PrivateKeyDer::from_pem_slice(EC_PKCS8.as_bytes()).unwrap()
+    let PrivateKeyDer::Pkcs8(pkcs8) = PrivateKeyDer::from_pem_slice(ec_pkcs8().as_bytes()).unwrap()
     else {
         panic!("not PKCS#8")
     };
@@ -62,22 +60,22 @@ fn accepted_private_keys_reach_jsonwebtoken_in_its_conventional_forms() {
 #[test]
 fn public_keys_reach_jsonwebtoken_in_its_conventional_forms() {
     // RSA: the PKCS#1 RSAPublicKey, from a SubjectPublicKeyInfo or PKCS#1 PEM.
-    let (spki, alg) = testing::jwt_decoding_key_from_pem(RSA_PUBLIC).unwrap();
+    let (spki, alg) = testing::jwt_decoding_key_from_pem(rsa_public()).unwrap();
     assert_eq!(alg, Algorithm::RS256);
-    let (pkcs1, alg) = testing::jwt_decoding_key_from_pem(RSA_PUBLIC_PKCS1).unwrap();
+    let (pkcs1, alg) = testing::jwt_decoding_key_from_pem(rsa_public_pkcs1()).unwrap();
     assert_eq!(alg, Algorithm::RS256);
     assert_eq!(
         spki.try_get_as_bytes().unwrap(),
         pkcs1.try_get_as_bytes().unwrap()
     );
-    let der = SubjectPublicKeyInfoDer::from_pem_slice(RSA_PUBLIC.as_bytes()).unwrap();
+    let der = SubjectPublicKeyInfoDer::from_pem_slice(rsa_public().as_bytes()).unwrap();
     assert!(der.ends_with(spki.try_get_as_bytes().unwrap()));
     // EC: the uncompressed point, the tail of the SubjectPublicKeyInfo.
-    let (ec, alg) = testing::jwt_decoding_key_from_pem(EC_PUBLIC).unwrap();
+    let (ec, alg) = testing::jwt_decoding_key_from_pem(ec_public()).unwrap();
     assert_eq!(alg, Algorithm::ES256);
     let point = ec.try_get_as_bytes().unwrap();
     assert_eq!((point.len(), point[0]), (65, 0x04));
-    let der = SubjectPublicKeyInfoDer::from_pem_slice(EC_PUBLIC.as_bytes()).unwrap();
+    let der = SubjectPublicKeyInfoDer::from_pem_slice(ec_public().as_bytes()).unwrap();
     assert!(der.ends_with(point));
     // Not usable for RS256 / ES256.
     for (pem, needle) in [
@@ -95,11 +93,36 @@ fn public_keys_reach_jsonwebtoken_in_its_conventional_forms() {
 #[test]
 fn signatures_match_openssl_and_verify_both_ways() {
     testing::install_jwt_crypto_provider();
-    let (rsa, _) = testing::jwt_encoding_key_from_pem(RSA_PKCS8).unwrap();
-    let (rsa_public, _) = testing::jwt_decoding_key_from_pem(RSA_PUBLIC).unwrap();
-    // RSASSA-PKCS1-v1_5 is deterministic: the very bytes OpenSSL produced.
+    let (rsa, _) = testing::jwt_encoding_key_from_pem(rsa_pkcs8()).unwrap();
+    let (rsa_public, _) = testing::jwt_decoding_key_from_pem(rsa_public()).unwrap();
+    // RSASSA-PKCS1-v1_5 is deterministic: the very bytes RustCrypto's rsa
+    // crate produces with the same key.
     let signed = sign(RS256_INPUT.as_bytes(), &rsa, Algorithm::RS256).unwrap();
-    assert_eq!(signed, RS256_BY_OPENSSL);
+    let by_rustcrypto = crate::keygen::rsa()
+        .key
+        .pkcs1v15_sign::<rsa::sha2::Sha256>(RS256_INPUT.as_bytes())
+        .unwrap();
+    assert_eq!(signed, URL_SAFE_NO_PAD.encode(by_rustcrypto));
+    // OpenSSL's signature verifies with its key, and not with another.
+    let (openssl_rsa, _) = testing::jwt_decoding_key_from_pem(OPENSSL_RSA_PUBLIC).unwrap();
+    assert!(
+        verify(
+            RS256_BY_OPENSSL,
+            RS256_INPUT.as_bytes(),
+            &openssl_rsa,
+            Algorithm::RS256
+        )
+        .unwrap()
+    );
+    assert!(
+        !verify(
+            RS256_BY_OPENSSL,
+            RS256_INPUT.as_bytes(),
+            &rsa_public,
+            Algorithm::RS256
+        )
+        .unwrap()
+    );
     assert!(
         verify(
             &signed,
@@ -111,14 +134,16 @@ fn signatures_match_openssl_and_verify_both_ways() {
     );
     assert!(!verify(&signed, b"other", &rsa_public, Algorithm::RS256).unwrap());
 
-    // ECDSA is randomised: OpenSSL's signature verifies, ours verifies.
-    let (ec, _) = testing::jwt_encoding_key_from_pem(EC_PKCS8).unwrap();
-    let (ec_public, _) = testing::jwt_decoding_key_from_pem(EC_PUBLIC).unwrap();
+    // ECDSA is randomised: OpenSSL's signature verifies with its key, ours
+    // with ours.
+    let (ec, _) = testing::jwt_encoding_key_from_pem(ec_pkcs8()).unwrap();
+    let (ec_public, _) = testing::jwt_decoding_key_from_pem(ec_public()).unwrap();
+    let (openssl_ec, _) = testing::jwt_decoding_key_from_pem(OPENSSL_EC_PUBLIC).unwrap();
     assert!(
         verify(
             ES256_BY_OPENSSL,
             ES256_INPUT.as_bytes(),
-            &ec_public,
+            &openssl_ec,
             Algorithm::ES256
         )
         .unwrap()
@@ -184,26 +209,26 @@ fn key_material(pem: &str) -> Vec<String> {
 fn refused_private_keys_say_why_and_how_to_fix_it_without_quoting_them() {
     let cases = [
         (
-            EC_SEC1,
+            ec_sec1(),
             "SEC1 `EC PRIVATE KEY`; convert it to PKCS#8 with `openssl pkcs8 -topk8 -nocrypt",
         ),
         (
-            RSA_ENCRYPTED,
+            rsa_pkcs8_encrypted(),
             "privateKey is encrypted; give it unencrypted",
         ),
         (
-            EC_P384,
+            ec_p384_pkcs8(),
             "EC key on P-384; only P-256 EC keys (ES256) and RSA keys (RS256)",
         ),
         (
-            ED25519,
+            ed25519_pkcs8(),
             "EdDSA key; only RSA keys (RS256) and P-256 EC keys (ES256)",
         ),
         (
-            RSA_1024,
+            rsa_1024_pkcs8(),
             "the RSA key is not usable (TooSmall; RSA keys need 2048 to 8192 bits)",
         ),
-        (RSA_PUBLIC, "not a usable RSA or P-256 EC private key"),
+        (rsa_public(), "not a usable RSA or P-256 EC private key"),
     ];
     for (pem, needle) in cases {
         let (problems, shown) = build_error(pem);

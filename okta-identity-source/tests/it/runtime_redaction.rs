@@ -10,6 +10,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::keygen::rsa_pkcs8;
 use common::*;
 use okta_identity_source::Client;
 use okta_identity_source::runtime::{ClientBuilder, ConfigSources, Json, Proxy, SecretString};
@@ -18,7 +19,6 @@ use serde_json::json;
 const ACCESS_TOKEN: &str = "ACCESSTOKEN-7f3a9c";
 const BEARER: &str = "STATICBEARER-51d2";
 const PROXY_PASSWORD: &str = "PROXYPASS-e81b";
-const RSA_PKCS8: &str = include_str!("runtime_common/keys/rsa_pkcs8.pem");
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -117,7 +117,7 @@ async fn logs_debug_and_errors_of_a_full_run_contain_no_secret_alone() {
     let pk = Client::builder()
         .org_url(&server.url)
         .disable_https_check(true)
-        .private_key_auth("0oaCLIENT", ["okta.identitySources.read"], RSA_PKCS8)
+        .private_key_auth("0oaCLIENT", ["okta.identitySources.read"], rsa_pkcs8())
         .build()
         .unwrap();
     let err = get(&pk).await.unwrap_err();
@@ -149,7 +149,7 @@ async fn logs_debug_and_errors_of_a_full_run_contain_no_secret_alone() {
 
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     let everything = format!("{logs}\n{}", outputs.join("\n"));
-    let key_line = RSA_PKCS8.lines().nth(1).unwrap();
+    let key_line = rsa_pkcs8().lines().nth(1).unwrap();
     for secret in [
         TOKEN,
         ACCESS_TOKEN,

@@ -12,13 +12,12 @@ use crate::tls_server;
 
 use std::time::Duration;
 
+use crate::keygen::rsa_pkcs8;
 use axum::http::Version;
 use common::{GET_SESSION, session_json};
 use okta_identity_source::Client;
 use okta_identity_source::runtime::{ClientBuilder, Error, Json};
-use tls_server::{CA_PEM, H2, HTTP11, OTHER_CA_PEM, TlsServer};
-
-const RSA_PKCS8: &str = include_str!("runtime_common/keys/rsa_pkcs8.pem");
+use tls_server::{H2, HTTP11, TlsServer, ca_pem, other_ca_pem};
 
 #[derive(Debug, serde::Deserialize)]
 struct Session {
@@ -52,7 +51,7 @@ async fn a_trusted_private_ca_is_reached_over_http2() {
     assert!(no_rustls_default());
     let server = sessions(&[H2, HTTP11]).await;
     let client = builder(&server)
-        .add_root_certificates_pem(CA_PEM)
+        .add_root_certificates_pem(ca_pem())
         .build()
         .unwrap();
     assert_eq!(client.settings().extra_root_certificates, 1);
@@ -76,7 +75,7 @@ async fn a_trusted_private_ca_is_reached_over_http2() {
 async fn a_server_without_http2_is_reached_over_http11() {
     let server = sessions(&[HTTP11]).await;
     let client = builder(&server)
-        .add_root_certificates_pem(CA_PEM)
+        .add_root_certificates_pem(ca_pem())
         .build()
         .unwrap();
     assert_eq!(get(&client).await.unwrap().id, "aps1");
@@ -105,7 +104,7 @@ async fn an_untrusted_certificate_is_a_clear_error_and_not_retried() {
         (
             "another private CA",
             builder(&server)
-                .add_root_certificates_pem(OTHER_CA_PEM)
+                .add_root_certificates_pem(other_ca_pem())
                 .build()
                 .unwrap(),
         ),
@@ -179,7 +178,7 @@ async fn bad_root_certificate_settings_are_configuration_errors() {
         .build()
         .unwrap();
     let err = base()
-        .add_root_certificates_pem(CA_PEM)
+        .add_root_certificates_pem(ca_pem())
         .http_client(http)
         .build()
         .unwrap_err();
@@ -190,7 +189,7 @@ async fn bad_root_certificate_settings_are_configuration_errors() {
     );
     // A bundle: every certificate counts.
     let client = base()
-        .add_root_certificates_pem(format!("{CA_PEM}{OTHER_CA_PEM}"))
+        .add_root_certificates_pem(format!("{}{}", ca_pem(), other_ca_pem()))
         .build()
         .unwrap();
     assert_eq!(client.settings().extra_root_certificates, 2);
@@ -231,8 +230,8 @@ async fn private_key_jwt_works_over_https_alone() {
     .await;
     let client = Client::builder()
         .org_url(&server.url)
-        .add_root_certificates_pem(CA_PEM)
-        .private_key_auth("0oaCLIENT", ["okta.identitySources.read"], RSA_PKCS8)
+        .add_root_certificates_pem(ca_pem())
+        .private_key_auth("0oaCLIENT", ["okta.identitySources.read"], rsa_pkcs8())
         .build()
         .unwrap();
     // Building the client signs nothing and installs nothing.

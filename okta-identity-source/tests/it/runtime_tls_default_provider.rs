@@ -12,7 +12,7 @@ use axum::http::Version;
 use common::{GET_SESSION, session_json};
 use okta_identity_source::Client;
 use okta_identity_source::runtime::{Error, Json};
-use tls_server::{CA_PEM, H2, HTTP11, TlsServer};
+use tls_server::{H2, HTTP11, TlsServer, ca_pem};
 
 #[derive(Debug, serde::Deserialize)]
 struct Session {
@@ -50,7 +50,7 @@ async fn the_applications_provider_is_used_and_kept_alone() {
     let trusted = Client::builder()
         .org_url(&server.url)
         .api_token("00tok")
-        .add_root_certificates_pem(CA_PEM)
+        .add_root_certificates_pem(ca_pem())
         .build()
         .unwrap();
     assert_eq!(call(trusted).await.unwrap().id, "aps1");

@@ -1,77 +1,16 @@
-//! A throwaway RSA key pair generated for these tests only (it protects
-//! nothing): the fake verifies client assertions signed with it.
+//! The fake's test keys, made when the tests run (`keygen`; they protect
+//! nothing): an RSA key pair the fake verifies client assertions with, and
+//! a second key the fake does not know.
 
-pub const TEST_PRIVATE_KEY: &str = "\
------BEGIN PRIVATE KEY-----\n\
-MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQDNM6hNv8O4LdAp\n\
-6/ZVzQ743DEc6cIqm/BCBXrH9UsfKMXkEbAhilJGcFuOkPoWp3jraXqhfAKEDIXO\n\
-+Pvg/0ZpxAkQsrCOON/aiLq/8M08vEUfiHb3AryCDtgZ0knvtBWW6tUfwjJnlonC\n\
-YCyrRfIkGzO7AW71zrm/VI/rwqRPDWzVr1bXJzFn5cY0cciG8iEVNnsOzajc/zLV\n\
-45wrBdvpa2re0/rCXI6Qb+nDOiKlez29jAHlkenBwXcDL1UWkxRhj0HulafuDvPb\n\
-xagMCKCPKI+aiODNyH99bj+HzqxVCdORcmcxNBxVPxYDu3pUFab0bWFs3tvFuJ6b\n\
-hynUBH9NAgMBAAECggEADryprFZxVUY1BPhlSz7cLGiOk70ArNQLf9z/jGIZcGDF\n\
-QDPk/65SFQJMu629yD1kJG6sLUdysXkUwwsuoQy0Sd7s/RNYNV6a9QmMypbIppap\n\
-gDI/bk32q9XVFJr9pFwSkNwcokNCy3MMQbbBKSvE0BhZXBImSJD9gLgvUzHktaiS\n\
-18CAOY4fDYcH+YTjBN46UKlkANEiTkNejfv9M1dqbdv7LI4u8FRutuUMH6oHsEND\n\
-CqGXkwcOUf/5hrlFNLiF02Qg1hFa8nS3xFlyttN4ufi1dueeJi2hppQhwdMzL1yF\n\
-X1P9hipZ5n8fDsbETVWWJmJKRsBjXXXe9uXxG+9CIQKBgQD0wZXC55KZA24Yf3yy\n\
-mj3dahxx+AYYp2qu2F+wEuaEDjhXj0qnsx56nGUp+DgbLhD6RZmADRjWTbb8/ErF\n\
-GYDXNGwGqB8ZXK/+y4bZvhkvk8qsfaeN0FS7qrM8TU6NdXe4Z57U0IrFbGIcDbzA\n\
-usqZeZaa3+8WblH8YauOuQPKAwKBgQDWoOY77aPKqzUYSH3CSOIkZkuIBrDET/WT\n\
-ue6lNHHZPMEpLtP58HSFVzEFcnzFM89S0AaxdVagqtCO1rtNO7VF9ME+M6Io1LBZ\n\
-qjbhJSHLoKMaZR//a5+43GyGv4ZgAM0rx2ncqsj0hlLiSc2IfxUyijCFXqsM9uFj\n\
-mSyKCI/4bwKBgCWDqm22SszzLqPInpdNduACDJwXVO/gcUSdW4VEUFq7Rz18dAfi\n\
-N3C5mfPl3Mulsup5Un7DAySNwtdh4B/3ubzChzA6ApJDl6IpFeE39upI786ib9UX\n\
-snUVQ+WhP8IE2DXGhBzAXhTGeP8tx9mOh9EgRso0OpQokp5pZf85MnB7AoGBAKcM\n\
-6sYgK4j2AshYu9E5KxKLsCQ6mODjH1AQuqdJD4e22t0z/ncd6YNTHuuPdX+D2M0q\n\
-7tq2amt5KATVK0lsvKWrX7ELPR6slGnlqvtIDGrSJ8DGjsYdvV6D6dBjR7J3TTnS\n\
-5xmCsBBqcB6CtP+Vcik5F5Tm3xmjGkCMGveAvJXvAoGAftOkafDqRf+GDjTO5xZn\n\
-NvjzWcKHo4LZhnNdfZOaG1vcMm12XxmTi2McDhLDy92oszbL51wvKZ7LV9cZ96kn\n\
-Z5JFfjvKjjAEamY6YERwsRP78vpDdkKFzlHYfyHmSOJ1WjiFJk++iw/6T4eJshQA\n\
-jgRlWWrhRc+VeGYu/xrUnB8=\n\
------END PRIVATE KEY-----\n\
-";
+pub fn test_private_key() -> &'static str {
+    &crate::keygen::rsa().pkcs8
+}
 
-pub const TEST_PUBLIC_KEY: &str = "\
------BEGIN PUBLIC KEY-----\n\
-MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAzTOoTb/DuC3QKev2Vc0O\n\
-+NwxHOnCKpvwQgV6x/VLHyjF5BGwIYpSRnBbjpD6Fqd462l6oXwChAyFzvj74P9G\n\
-acQJELKwjjjf2oi6v/DNPLxFH4h29wK8gg7YGdJJ77QVlurVH8IyZ5aJwmAsq0Xy\n\
-JBszuwFu9c65v1SP68KkTw1s1a9W1ycxZ+XGNHHIhvIhFTZ7Ds2o3P8y1eOcKwXb\n\
-6Wtq3tP6wlyOkG/pwzoipXs9vYwB5ZHpwcF3Ay9VFpMUYY9B7pWn7g7z28WoDAig\n\
-jyiPmojgzch/fW4/h86sVQnTkXJnMTQcVT8WA7t6VBWm9G1hbN7bxbiem4cp1AR/\n\
-TQIDAQAB\n\
------END PUBLIC KEY-----\n\
-";
+pub fn test_public_key() -> &'static str {
+    &crate::keygen::rsa().public
+}
 
 /// A second key the fake does not know.
-pub const OTHER_PRIVATE_KEY: &str = "\
------BEGIN PRIVATE KEY-----\n\
-MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQCVNTPrAQWkgj6r\n\
-v224iKoSHk3HGwMB2zGQH6EIRSzL5F1fEGJDFvOeIDYUEiDA9S7mWbKrsw2NtFWJ\n\
-ybB/YYci3Vv8K4jTT1DzWapk6Ph/OjPIYw4GEwnBov7JiVI+TtzpswqlOr/GzuUk\n\
-4JaEd3jf2VlApETMK4cJl9+Es1zCF2gvGKQsaqXYZqSeghbKhR6p4Ovm8nTn5alT\n\
-qfRZTVfYmc73LNMBNzJr9G1CqcKiFD+TaKk9lfUsDbEad8O6A2ikfjWZkk2HVxcU\n\
-c38RN8TbAdgzTvH1PcxD6/GI8aUIxkTpA+ayAgepiokWUNk6HOqVIDErKEaoUW7p\n\
-eETNo6vNAgMBAAECggEAFgeA3tWLy7ofHqRowrIKyhoHSbpHO2LtcmX5FIuCDaht\n\
-0LdOirE8zr/avCPhChwpDIF5y7fn7GAPsQRCNsxjc1ZTWmvjC6/ON9+pNLTg24fw\n\
-VUmqrGLrMdeq3n6T0fc6zpZMoBCIeAXb9xHhpzUsd4BTmSOntK1IhrYRnjoNG+q3\n\
-Cwi7eQ7D+FplWuTaIiRisUN5mImmboFk58397qd7dzjCN9GYrdRCGIfiU/pbi7LC\n\
-5lZD77aNyoFIlMehn82s+o6ws89/K5cmD3xPA7oe1BCC30Wt6pgUwanBFuzeTdfg\n\
-Gi2rjr8tzW3GtAbgOEwzjAY+YuBuJH6vcpyoUWewgQKBgQDKv+Z/Hetz0EvfbRPg\n\
-HpgwCvnnugIt1/nkFUMy9pWvTbBh97pvO6UCOmEgjL+09CZg29T7ri3rfYHX8PrU\n\
-HmX3FueVxfai2yKIlurWJ9h7VwAXX6YJG3Nojb+B6M3+V88hU/E/TdjmpyWs/8Mf\n\
-X7kteSI+/HIWcWhrbsgex0DUNQKBgQC8ZVwXrMHyPXxMnrF+WCXzqChy30e4MGpA\n\
-ZZZVGwiqzKAnc/gk7LPzHAos9zFJ8o0S3JYNSG9n8oNM4l2MCbIPO148tGIfbRHo\n\
-Kd3JMD9ddaGwUr7j+bKzdd55IdVpPSGGX0PRgAbug03/SAosl+r9+fk5zIinq7ku\n\
-MyUeI5g8OQKBgBurdNmES83Sb4heaof7pOlplhF54TJAd2oZPMKHxIXYJGo6VMc5\n\
-bJuRPBAlJUSczWAKoFZ4vuuUhVPjH1gzjdba2WAnVDGFloDtl78CURkEFo8aDp7P\n\
-kECEl84y52n+sdXqjtIE3cUcqpehkA+IEM2T6oiOC0Pk1ktTIxyQNNjBAoGBAJbm\n\
-JP59jJdH8mC4l3iYiEWCwmtINnzsop5UADbIwYd1AS64r+B7i6NFKU1c7ajKU37x\n\
-GmsnQryivdJ+WemJ9opGxjOfVBzR0w7/QbsdHxPv3YOKs4WNAjrGRV0G4ZY6tbiY\n\
-Y4zRnDu9BmNcQ3H2eO3XJG3MSwTqAhhkNO3QGubZAoGATcgu7LrUzJ3QCwNDDrkw\n\
-+94NqUQnOa5sfgf3PmLsYXAMOPhdWWi17uFGF3qJ7a+0B/rcs2i2P+QD4TU1H5c0\n\
-vNC4dbsznOnRqiYmmtKF+RorkPbagO9E80r5gNEV7mbAVflMYDUwexpOIqS2BcQk\n\
-6r6UVyGxl18PqqLVNaOdQDE=\n\
------END PRIVATE KEY-----\n\
-";
+pub fn other_private_key() -> &'static str {
+    &crate::keygen::rsa_other().pkcs8
+}

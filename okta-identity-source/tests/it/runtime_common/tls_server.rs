@@ -1,7 +1,7 @@
 //! A recording https server on 127.0.0.1:0 for the TLS tests: rustls with
 //! *ring* (built with an explicit provider, so it never installs a process
 //! default), HTTP/1.1 and HTTP/2 chosen by ALPN, and the test-only
-//! certificates of `tls/` (see `tls/generate.sh`; the keys protect nothing).
+//! certificates made when the tests run (`keygen`).
 #![allow(dead_code)]
 
 use std::convert::Infallible;
@@ -13,12 +13,9 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
-/// The CA that signed the server's certificate.
-pub const CA_PEM: &str = include_str!("tls/ca.pem");
-/// A CA that signed nothing the server presents.
-pub const OTHER_CA_PEM: &str = include_str!("tls/other_ca.pem");
-const SERVER_CERT_PEM: &str = include_str!("tls/server.pem");
-const SERVER_KEY_PEM: &str = include_str!("tls/server.key.pem");
+/// The CA that signed the server's certificate, and a CA that signed
+/// nothing the server presents.
+pub use crate::keygen::{ca_pem, other_ca_pem};
 
 pub const H2: &[u8] = b"h2";
 pub const HTTP11: &[u8] = b"http/1.1";
@@ -57,10 +54,11 @@ impl TlsServer {
         respond: impl Fn(&Seen) -> (u16, String) + Send + Sync + 'static,
     ) -> TlsServer {
         let certs: Vec<CertificateDer<'static>> =
-            CertificateDer::pem_slice_iter(SERVER_CERT_PEM.as_bytes())
+            CertificateDer::pem_slice_iter(crate::keygen::tls().server_cert_pem.as_bytes())
                 .collect::<Result<_, _>>()
                 .expect("server certificate");
-        let key = PrivateKeyDer::from_pem_slice(SERVER_KEY_PEM.as_bytes()).expect("server key");
+        let key = PrivateKeyDer::from_pem_slice(crate::keygen::tls().server_key_pem.as_bytes())
+            .expect("server key");
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let mut config = rustls::ServerConfig::builder_with_provider(provider)
             .with_protocol_versions(rustls::ALL_VERSIONS)
