@@ -5,6 +5,8 @@
 //! RSA keys come from the RustCrypto `rsa` crate and EC / Ed25519 keys and
 //! the certificates from rcgen: encoders independent of the ways the
 //! runtime reads and uses keys (rustls-pki-types, ring, jsonwebtoken).
+// Which keys a build uses depends on its features.
+#![allow(dead_code)]
 
 use std::sync::LazyLock;
 
