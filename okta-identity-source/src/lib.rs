@@ -91,5 +91,5 @@ pub mod cli;
 /// The README's Rust examples, compiled and run as doctests so the README
 /// cannot drift from the crate (`cargo test --doc`).
 #[cfg(all(doctest, feature = "fake", feature = "import"))]
-#[doc = include_str!("../../README.md")]
+#[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
