@@ -14,9 +14,10 @@ use tracing::Instrument;
 use url::Url;
 
 use super::auth::AuthSpec;
-use super::call::{Call, Decode, Method, Operation};
 use super::config::{ClientBuilder, ClientSettings, Resolved};
-use super::error::{Error, RateLimit, Result, error_from_response, request_id_of};
+use super::error::{Error, Result, error_from_response, request_id_of};
+use super::http::{BodyError, error_chain, read_body, transport_message};
+use super::rate_limit::RateLimit;
 use super::retry;
 use super::secret::SecretString;
 
@@ -61,14 +62,29 @@ impl fmt::Debug for Client {
     }
 }
 
-/// A call with every parameter encoded, ready for the request loop.
+/// A call with every parameter encoded, ready for the request loop, and
+/// what the loop needs to know of its operation.
 pub(crate) struct Prepared {
-    pub(crate) op: &'static Operation,
+    /// The operation's id (tracing).
+    pub(crate) operation: &'static str,
+    pub(crate) method: reqwest::Method,
+    /// The path template: the tracing field and the throttle key.
+    pub(crate) template: &'static str,
+    /// Whether the request may be sent again after 503, 504 or a
+    /// connection failure.
+    pub(crate) idempotent: bool,
     pub(crate) path: String,
     pub(crate) query: Vec<(String, String)>,
     pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
-    pub(crate) body: Option<super::call::Body>,
+    pub(crate) body: Option<Body>,
     pub(crate) timeout: Option<Duration>,
+}
+
+/// A request body and its content type.
+#[derive(Clone)]
+pub(crate) struct Body {
+    pub(crate) content_type: HeaderValue,
+    pub(crate) bytes: Bytes,
 }
 
 /// A success response before decoding.
@@ -76,6 +92,14 @@ pub(crate) struct RawResponse {
     pub(crate) status: StatusCode,
     pub(crate) headers: HeaderMap,
     pub(crate) body: Bytes,
+}
+
+impl ClientBuilder {
+    /// Validates the configuration and builds the client.
+    pub fn build(self) -> Result<Client> {
+        let resolved = self.resolve()?;
+        Client::from_resolved(resolved)
+    }
 }
 
 impl Client {
@@ -108,20 +132,6 @@ impl Client {
     /// retries and timeouts won after every configuration source was applied.
     pub fn settings(&self) -> &ClientSettings {
         &self.inner.settings
-    }
-
-    /// Starts a call of `op`; generated operations use this.
-    #[allow(dead_code)]
-    pub(crate) fn call<D: Decode>(&self, op: &'static Operation) -> Call<D> {
-        Call::new(self.clone(), op)
-    }
-
-    /// Starts a call of an operation described by hand. Not a stable API:
-    /// it exists for the runtime's own tests and for generated code in
-    /// other crates. Prefer the generated methods.
-    #[doc(hidden)]
-    pub fn __call<D: Decode>(&self, op: &'static Operation) -> Call<D> {
-        Call::new(self.clone(), op)
     }
 
     pub(crate) fn from_resolved(r: Resolved) -> Result<Client> {
@@ -170,13 +180,12 @@ impl Client {
 
     /// Sends a prepared call under its deadline, inside a tracing span.
     pub(crate) async fn execute(&self, p: Prepared) -> Result<RawResponse> {
-        let op = p.op;
         let timeout = p.timeout.or(self.inner.request_timeout);
         let span = tracing::info_span!(
             "okta.request",
-            operation = op.id,
-            method = op.method.as_str(),
-            path = op.path,
+            operation = p.operation,
+            method = p.method.as_str(),
+            path = p.template,
             status = tracing::field::Empty,
             request_id = tracing::field::Empty,
             attempt = tracing::field::Empty,
@@ -210,7 +219,6 @@ impl Client {
 
     async fn run(&self, p: Prepared, deadline: Option<Instant>) -> Result<RawResponse> {
         let inner = &*self.inner;
-        let op = p.op;
         let url = self.url_for(&p.path, &p.query);
         let span = tracing::Span::current();
         let mut retries: u32 = 0;
@@ -221,7 +229,7 @@ impl Client {
             attempt += 1;
             span.record("attempt", attempt);
             if inner.rate_limit_prevent {
-                self.throttle_wait(op.path).await;
+                self.throttle_wait(p.template).await;
             }
             let authorization = match &inner.fixed_authorization {
                 Some(fixed) => fixed.clone(),
@@ -229,7 +237,7 @@ impl Client {
             };
             let mut request = inner
                 .http
-                .request(op.method.to_reqwest(), url.clone())
+                .request(p.method.clone(), url.clone())
                 .header(header::ACCEPT, "application/json");
             if !inner.default_headers.is_empty() {
                 request = request.headers(inner.default_headers.clone());
@@ -253,7 +261,13 @@ impl Client {
                 request = request
                     .header(header::CONTENT_TYPE, body.content_type.clone())
                     .body(body.bytes.clone());
-            } else if matches!(op.method, Method::Post | Method::Put | Method::Patch) {
+            } else if [
+                reqwest::Method::POST,
+                reqwest::Method::PUT,
+                reqwest::Method::PATCH,
+            ]
+            .contains(&p.method)
+            {
                 // RFC 9110 §8.6: a request that can carry content says it
                 // has none (some proxies answer 411 otherwise).
                 request = request.header(header::CONTENT_LENGTH, HeaderValue::from_static("0"));
@@ -290,12 +304,12 @@ impl Client {
                 Err(e) => {
                     let message = format!(
                         "{} {}: {}",
-                        op.method.as_str(),
-                        op.path,
+                        p.method.as_str(),
+                        p.template,
                         transport_message(&e)
                     );
                     // A refused certificate stays refused: not retried.
-                    if op.idempotent
+                    if p.idempotent
                         && retries < inner.max_retries
                         && !super::tls::certificate_refused(&e)
                     {
@@ -324,7 +338,7 @@ impl Client {
                 "response received"
             );
             if inner.rate_limit_prevent {
-                self.throttle_note(op.path, &headers);
+                self.throttle_note(p.template, &headers);
             }
 
             if status.is_success() {
@@ -362,7 +376,7 @@ impl Client {
                         inner.max_backoff,
                     )),
                 },
-                503 | 504 if op.idempotent => Some(retry::backoff(
+                503 | 504 if p.idempotent => Some(retry::backoff(
                     retries,
                     inner.retry_base_delay,
                     inner.max_backoff,
@@ -439,59 +453,7 @@ impl Client {
     }
 }
 
-pub(crate) enum BodyError {
-    Transport(reqwest::Error),
-    TooLarge,
-}
-
-/// Reads a response body, decompressed, refusing more than `limit` bytes
-/// (a declared `Content-Length` over the limit is refused before reading).
-pub(crate) async fn read_body(
-    mut response: reqwest::Response,
-    limit: usize,
-) -> std::result::Result<Bytes, BodyError> {
-    if response.content_length().is_some_and(|n| n > limit as u64) {
-        return Err(BodyError::TooLarge);
-    }
-    let mut body = bytes::BytesMut::new();
-    while let Some(chunk) = response.chunk().await.map_err(BodyError::Transport)? {
-        if body.len() + chunk.len() > limit {
-            return Err(BodyError::TooLarge);
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body.freeze())
-}
-
 /// Whether waiting `wait` still leaves time before the deadline.
 fn fits(deadline: Option<Instant>, wait: Duration) -> bool {
     deadline.is_none_or(|d| Instant::now() + wait < d)
-}
-
-/// A reqwest error on one line with its causes, and what a TLS failure
-/// among them means.
-pub(crate) fn transport_message(e: &reqwest::Error) -> String {
-    let mut message = error_chain(e);
-    if let Some(hint) = super::tls::failure_hint(e) {
-        message.push_str(" (");
-        message.push_str(hint);
-        message.push(')');
-    }
-    message
-}
-
-/// An error and its sources on one line (reqwest's `Display` alone hides
-/// the cause, such as "connection refused").
-pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        source = s.source();
-    }
-    out
 }

@@ -4,7 +4,7 @@ use std::time::{Duration, SystemTime};
 
 use reqwest::header::HeaderMap;
 
-use super::error::RateLimit;
+use super::rate_limit::RateLimit;
 
 /// The wait Okta asks for on a 429: `X-Rate-Limit-Reset − Date + 1 s`, using
 /// the smallest reset when several are present. Without a usable `Date`

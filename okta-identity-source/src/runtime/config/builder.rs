@@ -7,15 +7,14 @@ use std::time::Duration;
 
 use super::layer::Settings;
 use super::{AuthorizationMode, Proxy};
-use crate::runtime::client::Client;
-use crate::runtime::error::Result;
 use crate::runtime::secret::SecretString;
 
-/// Builds a [`Client`]. Start from [`Client::builder`] (nothing loaded) or
+/// Builds a [`Client`](crate::runtime::Client). Start from
+/// [`Client::builder`](crate::runtime::Client::builder) (nothing loaded) or
 /// [`ClientBuilder::from_env`] / [`ClientBuilder::from_sources`] (files and
 /// environment loaded); values set on the builder win over loaded ones.
 /// [`ClientBuilder::build`] validates everything and reports every problem
-/// in one [`Error::Config`].
+/// in one [`Error::Config`](crate::runtime::Error::Config).
 ///
 /// # TLS
 ///
@@ -95,7 +94,7 @@ impl ClientBuilder {
 
     /// The largest response body the client reads, decompressed (default
     /// 16 MiB; Okta's bodies are kilobytes). A larger one is refused with
-    /// [`Error::BodyTooLarge`] without being held in memory.
+    /// [`Error::BodyTooLarge`](crate::runtime::Error::BodyTooLarge) without being held in memory.
     pub fn max_response_bytes(mut self, bytes: usize) -> Self {
         self.max_response_bytes = Some(bytes);
         self
@@ -203,7 +202,7 @@ impl ClientBuilder {
     }
 
     /// Total deadline of a call, retries and waits included (default 120 s).
-    /// `Duration::ZERO` disables it. Overridable per call with [`Call::timeout`](super::Call::timeout).
+    /// `Duration::ZERO` disables it. Overridable per call with [`Call::timeout`](crate::runtime::Call::timeout).
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
         self.explicit.request_timeout = Some(timeout);
         self
@@ -280,11 +279,5 @@ impl ClientBuilder {
     pub fn token_refresh_margin(mut self, margin: Duration) -> Self {
         self.token_refresh_margin = Some(margin);
         self
-    }
-
-    /// Validates the configuration and builds the client.
-    pub fn build(self) -> Result<Client> {
-        let resolved = self.resolve()?;
-        Client::from_resolved(resolved)
     }
 }

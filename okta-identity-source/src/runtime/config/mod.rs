@@ -90,6 +90,9 @@ pub(crate) use validate::validate_org_url;
 
 use validate::redact_userinfo;
 
+/// The `User-Agent` product token: `<crate name>-rust/<crate version>`.
+pub const SDK_PRODUCT: &str = concat!(env!("CARGO_PKG_NAME"), "-rust/", env!("CARGO_PKG_VERSION"));
+
 /// Default number of retries after the first attempt.
 pub const DEFAULT_MAX_RETRIES: u32 = 2;
 /// Default cap of a single wait between attempts.
@@ -153,7 +156,7 @@ impl fmt::Debug for Proxy {
 }
 
 /// The effective, non-secret settings of a client, after every source was
-/// applied (see [`Client::settings`]). Secrets (tokens, the private key, the
+/// applied (see [`Client::settings`](crate::runtime::Client::settings)). Secrets (tokens, the private key, the
 /// proxy password) are deliberately absent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

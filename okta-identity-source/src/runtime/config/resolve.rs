@@ -109,7 +109,7 @@ impl ClientBuilder {
 
         let mut user_agent = format!(
             "{} rust/{} {}/{}",
-            crate::runtime::SDK_PRODUCT,
+            super::SDK_PRODUCT,
             option_env!("OKTA_SDK_RUSTC_VERSION").unwrap_or("unknown"),
             std::env::consts::OS,
             std::env::consts::ARCH
