@@ -38,12 +38,6 @@ struct Inner {
     auth: AuthSpec,
     /// `Authorization` built once when it never changes (SSWS, static bearer).
     fixed_authorization: Option<HeaderValue>,
-    max_retries: u32,
-    max_backoff: Duration,
-    retry_base_delay: Duration,
-    request_timeout: Option<Duration>,
-    max_response_bytes: usize,
-    rate_limit_prevent: bool,
     user_agent: HeaderValue,
     default_headers: HeaderMap,
     /// Path template → time before which no request should be sent
@@ -56,8 +50,8 @@ impl fmt::Debug for Client {
         f.debug_struct("Client")
             .field("org_url", &self.inner.base_url.as_str())
             .field("auth", &self.inner.auth)
-            .field("max_retries", &self.inner.max_retries)
-            .field("request_timeout", &self.inner.request_timeout)
+            .field("max_retries", &self.inner.settings.max_retries)
+            .field("request_timeout", &self.inner.settings.request_timeout)
             .finish_non_exhaustive()
     }
 }
@@ -139,7 +133,7 @@ impl Client {
             Some(c) => c,
             None => {
                 let mut b = reqwest::Client::builder()
-                    .connect_timeout(r.connect_timeout)
+                    .connect_timeout(r.settings.connect_timeout)
                     .redirect(reqwest::redirect::Policy::none());
                 if let Some(proxy) = r.proxy {
                     b = b.proxy(proxy);
@@ -165,12 +159,6 @@ impl Client {
                 base_url: r.base_url,
                 auth: r.auth,
                 fixed_authorization,
-                max_retries: r.max_retries,
-                max_backoff: r.max_backoff,
-                retry_base_delay: r.retry_base_delay,
-                request_timeout: r.request_timeout,
-                max_response_bytes: r.max_response_bytes,
-                rate_limit_prevent: r.rate_limit_prevent,
                 user_agent: r.user_agent,
                 default_headers: r.default_headers,
                 throttle: Mutex::new(HashMap::new()),
@@ -180,7 +168,7 @@ impl Client {
 
     /// Sends a prepared call under its deadline, inside a tracing span.
     pub(crate) async fn execute(&self, p: Prepared) -> Result<RawResponse> {
-        let timeout = p.timeout.or(self.inner.request_timeout);
+        let timeout = p.timeout.or(self.inner.settings.request_timeout);
         let span = tracing::info_span!(
             "okta.request",
             operation = p.operation,
@@ -225,10 +213,13 @@ impl Client {
         let mut attempt: u32 = 0;
         let mut refreshed_token = false;
         let mut retry_for: Option<String> = None;
+        let settings = &inner.settings;
+        let backoff =
+            |retries: u32| retry::backoff(retries, settings.retry_base_delay, settings.max_backoff);
         loop {
             attempt += 1;
             span.record("attempt", attempt);
-            if inner.rate_limit_prevent {
+            if inner.settings.throttle_on_exhausted_rate_limit {
                 self.throttle_wait(p.template).await;
             }
             let authorization = match &inner.fixed_authorization {
@@ -278,19 +269,19 @@ impl Client {
                 Ok(response) => {
                     let status = response.status();
                     let headers = response.headers().clone();
-                    match read_body(response, inner.max_response_bytes).await {
+                    match read_body(response, inner.settings.max_response_bytes).await {
                         Ok(body) => Ok((status, headers, body)),
                         Err(BodyError::Transport(e)) => Err(e),
                         Err(BodyError::TooLarge) => {
                             let request_id = request_id_of(&headers);
                             tracing::warn!(
                                 status = status.as_u16(),
-                                limit = inner.max_response_bytes,
+                                limit = inner.settings.max_response_bytes,
                                 "response body larger than the limit; not read further"
                             );
                             return Err(Error::BodyTooLarge {
                                 status,
-                                limit: inner.max_response_bytes,
+                                limit: inner.settings.max_response_bytes,
                                 request_id,
                             });
                         }
@@ -310,11 +301,10 @@ impl Client {
                     );
                     // A refused certificate stays refused: not retried.
                     if p.idempotent
-                        && retries < inner.max_retries
+                        && retries < inner.settings.max_retries
                         && !super::tls::certificate_refused(&e)
                     {
-                        let wait =
-                            retry::backoff(retries, inner.retry_base_delay, inner.max_backoff);
+                        let wait = backoff(retries);
                         if fits(deadline, wait) {
                             retries += 1;
                             tracing::info!(retry = retries, wait_ms = wait.as_millis() as u64, error = %message, "transport failure; retrying");
@@ -337,7 +327,7 @@ impl Client {
                 request_id = request_id.as_deref().unwrap_or(""),
                 "response received"
             );
-            if inner.rate_limit_prevent {
+            if inner.settings.throttle_on_exhausted_rate_limit {
                 self.throttle_note(p.template, &headers);
             }
 
@@ -361,30 +351,22 @@ impl Client {
                 // waited for at all (waiting the cap only to be refused
                 // again helps nobody): the error says when it resets.
                 429 => match retry::rate_limit_wait(&headers) {
-                    Some(wait) if wait > inner.max_backoff => {
+                    Some(wait) if wait > inner.settings.max_backoff => {
                         tracing::info!(
                             wait_s = wait.as_secs(),
-                            max_backoff_s = inner.max_backoff.as_secs(),
+                            max_backoff_s = inner.settings.max_backoff.as_secs(),
                             "rate limit resets later than the longest allowed wait; not retrying"
                         );
                         None
                     }
                     Some(wait) => Some(wait),
-                    None => Some(retry::backoff(
-                        retries,
-                        inner.retry_base_delay,
-                        inner.max_backoff,
-                    )),
+                    None => Some(backoff(retries)),
                 },
-                503 | 504 if p.idempotent => Some(retry::backoff(
-                    retries,
-                    inner.retry_base_delay,
-                    inner.max_backoff,
-                )),
+                503 | 504 if p.idempotent => Some(backoff(retries)),
                 _ => None,
             };
             if let Some(wait) = wait
-                && retries < inner.max_retries
+                && retries < inner.settings.max_retries
                 && fits(deadline, wait)
             {
                 retries += 1;
@@ -416,7 +398,7 @@ impl Client {
         if let Some(until) = until {
             let now = Instant::now();
             if until > now {
-                let wait = (until - now).min(self.inner.max_backoff);
+                let wait = (until - now).min(self.inner.settings.max_backoff);
                 tracing::info!(
                     wait_ms = wait.as_millis() as u64,
                     "rate limit exhausted; waiting for the window to reset"

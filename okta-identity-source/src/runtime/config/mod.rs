@@ -175,6 +175,10 @@ pub struct ClientSettings {
     pub max_retries: u32,
     /// Cap of a single wait between attempts.
     pub max_backoff: Duration,
+    /// Base of the exponential backoff after 503, 504, a connection
+    /// failure or a 429 without rate-limit headers
+    /// ([`ClientBuilder::retry_base_delay`]).
+    pub retry_base_delay: Duration,
     /// Total deadline per call (`None`: no deadline).
     pub request_timeout: Option<Duration>,
     /// Connect timeout (not applied to a caller-supplied `reqwest::Client`).

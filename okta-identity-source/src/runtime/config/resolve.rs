@@ -175,6 +175,7 @@ impl ClientBuilder {
                         .filter(|_| mode == Some(AuthorizationMode::PrivateKey)),
                     max_retries: s.max_retries.unwrap_or(DEFAULT_MAX_RETRIES),
                     max_backoff: s.max_backoff.unwrap_or(DEFAULT_MAX_BACKOFF),
+                    retry_base_delay: self.retry_base_delay.unwrap_or(DEFAULT_RETRY_BASE_DELAY),
                     request_timeout: (!request_timeout.is_zero()).then_some(request_timeout),
                     connect_timeout,
                     throttle_on_exhausted_rate_limit: s.rate_limit_prevent.unwrap_or(false),
@@ -188,15 +189,6 @@ impl ClientBuilder {
                 },
                 base_url,
                 auth,
-                max_retries: s.max_retries.unwrap_or(DEFAULT_MAX_RETRIES),
-                max_backoff: s.max_backoff.unwrap_or(DEFAULT_MAX_BACKOFF),
-                retry_base_delay: self.retry_base_delay.unwrap_or(DEFAULT_RETRY_BASE_DELAY),
-                rate_limit_prevent: s.rate_limit_prevent.unwrap_or(false),
-                request_timeout: (!request_timeout.is_zero()).then_some(request_timeout),
-                max_response_bytes: self
-                    .max_response_bytes
-                    .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
-                connect_timeout,
                 proxy,
                 user_agent,
                 default_headers,
@@ -297,18 +289,13 @@ impl ClientBuilder {
     }
 }
 
-/// Everything validated, ready to construct a client.
+/// Everything validated, ready to construct a client: the effective
+/// settings (the one record of each of them, which the client reads) and
+/// the parts that are not settings a user reads back.
 pub(crate) struct Resolved {
     pub(crate) settings: ClientSettings,
     pub(crate) base_url: Url,
     pub(crate) auth: AuthSpec,
-    pub(crate) max_retries: u32,
-    pub(crate) max_backoff: Duration,
-    pub(crate) retry_base_delay: Duration,
-    pub(crate) rate_limit_prevent: bool,
-    pub(crate) request_timeout: Option<Duration>,
-    pub(crate) max_response_bytes: usize,
-    pub(crate) connect_timeout: Duration,
     pub(crate) proxy: Option<reqwest::Proxy>,
     pub(crate) user_agent: HeaderValue,
     pub(crate) default_headers: HeaderMap,
@@ -376,5 +363,40 @@ mod tests {
             .env("OKTA_CLIENT_AUTHORIZATIONMODE", "bearer")
             .env("OKTA_CLIENT_TOKEN", "tok");
         assert!(ClientBuilder::from_sources(&sources).build().is_ok());
+    }
+
+    /// The effective settings are the one record of the retry, timeout and
+    /// size settings (the request loop reads them there): defaults when
+    /// nothing is set, the builder's values when they are.
+    #[test]
+    fn settings_hold_every_retry_setting_with_its_default() {
+        let build =
+            |b: ClientBuilder| match b.org_url("https://dev-1.okta.com").api_token("t").build() {
+                Ok(client) => client.settings().clone(),
+                Err(e) => panic!("{e}"),
+            };
+        let s = build(ClientBuilder::new());
+        assert_eq!(s.max_retries, DEFAULT_MAX_RETRIES);
+        assert_eq!(s.max_backoff, DEFAULT_MAX_BACKOFF);
+        assert_eq!(s.retry_base_delay, DEFAULT_RETRY_BASE_DELAY);
+        assert_eq!(s.request_timeout, Some(DEFAULT_REQUEST_TIMEOUT));
+        assert_eq!(s.connect_timeout, DEFAULT_CONNECT_TIMEOUT);
+        assert_eq!(s.max_response_bytes, DEFAULT_MAX_RESPONSE_BYTES);
+        assert!(!s.throttle_on_exhausted_rate_limit);
+        let s = build(
+            ClientBuilder::new()
+                .max_retries(7)
+                .max_backoff(Duration::from_secs(3))
+                .retry_base_delay(Duration::from_millis(20))
+                .request_timeout(Duration::ZERO)
+                .max_response_bytes(1024)
+                .throttle_on_exhausted_rate_limit(true),
+        );
+        assert_eq!(s.max_retries, 7);
+        assert_eq!(s.max_backoff, Duration::from_secs(3));
+        assert_eq!(s.retry_base_delay, Duration::from_millis(20));
+        assert_eq!(s.request_timeout, None);
+        assert_eq!(s.max_response_bytes, 1024);
+        assert!(s.throttle_on_exhausted_rate_limit);
     }
 }
