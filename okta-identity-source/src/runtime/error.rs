@@ -233,7 +233,7 @@ impl fmt::Display for ApiError {
                 " (the rate limit resets at {}",
                 at.format("%Y-%m-%d %H:%M:%S UTC")
             )?;
-            if let Some(wait) = super::retry::reset_wait(&self.headers) {
+            if let Some(wait) = super::retry::rate_limit_wait(&self.headers) {
                 write!(f, ", in {}", human_duration(wait))?;
             }
             f.write_str(")")?;
