@@ -1,7 +1,8 @@
 //! Which builder method sets a setting that an error message names by its
 //! environment variable or `okta.yaml` key.
 
-use super::sources::TRUST_PROJECT_ORG_URL_ENV;
+/// The environment variable of `ClientBuilder::trust_project_org_url`.
+pub(super) const TRUST_PROJECT_ORG_URL_ENV: &str = "OKTA_CLIENT_TRUSTPROJECTORGURL";
 
 /// Each setting the environment or `okta.yaml` can give, with the builder
 /// method that sets it in code: environment variables, `okta.yaml` keys

@@ -5,7 +5,6 @@ use std::fmt;
 use std::time::Duration;
 
 use super::hints::setter_hint;
-use super::redact_userinfo;
 use crate::runtime::secret::SecretString;
 
 /// One layer of settings; `None` means "not set here".
@@ -118,4 +117,15 @@ pub(super) fn split_scopes(s: &str) -> Vec<String> {
         .filter(|x| !x.is_empty())
         .map(str::to_owned)
         .collect()
+}
+
+/// `text` with anything between `://` and the next `@` replaced by `***`.
+pub(super) fn redact_userinfo(text: &str) -> String {
+    match (text.find("://"), text.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}***{}", &text[..scheme + 3], &text[at..])
+        }
+        (None, Some(at)) => format!("***{}", &text[at..]),
+        _ => text.to_owned(),
+    }
 }

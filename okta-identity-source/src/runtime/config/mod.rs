@@ -66,6 +66,13 @@
 //!   sources (PEM text, bare base64, a file);
 //! - `resolve`: every layer and rule applied at once, giving the
 //!   [`ClientSettings`] and the parts a client is built from ([`Resolved`]).
+//!
+//! Inside the folder the uses go one way too: `hints` and `key` use no
+//! sibling; `layer` uses `hints`; `env`, `yaml` and `validate` use `layer`
+//! and `hints`; `builder` uses `layer` and this file's types; `sources`
+//! and `resolve` come last. (The `layering` test of the runtime sees the
+//! folder as one module and does not check this order; tests of `hints`
+//! use the whole folder.)
 
 use std::fmt;
 use std::time::Duration;
@@ -88,7 +95,7 @@ pub use sources::ConfigSources;
 #[allow(unused_imports)]
 pub(crate) use validate::validate_org_url;
 
-use validate::redact_userinfo;
+use layer::redact_userinfo;
 
 /// The `User-Agent` product token: `<crate name>-rust/<crate version>`.
 pub const SDK_PRODUCT: &str = concat!(env!("CARGO_PKG_NAME"), "-rust/", env!("CARGO_PKG_VERSION"));

@@ -9,10 +9,9 @@ use rustls_pki_types::CertificateDer;
 use url::Url;
 
 use super::builder::ClientBuilder;
-use super::hints::setter_hint;
+use super::hints::{TRUST_PROJECT_ORG_URL_ENV, setter_hint};
 use super::key::{armour, is_bare_base64, read_private_key};
 use super::layer::Settings;
-use super::sources::TRUST_PROJECT_ORG_URL_ENV;
 use super::validate::{check_token, proxy_of, validate_org_url};
 use super::{
     AuthorizationMode, ClientSettings, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BACKOFF,

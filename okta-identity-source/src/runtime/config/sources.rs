@@ -7,12 +7,9 @@ use std::path::PathBuf;
 
 use super::builder::{ClientBuilder, ProjectFile};
 use super::env::load_env;
-use super::hints::setter_hint;
+use super::hints::{TRUST_PROJECT_ORG_URL_ENV, setter_hint};
 use super::layer::{Settings, parse_bool};
 use super::yaml::load_yaml_file;
-
-/// The environment variable of [`ClientBuilder::trust_project_org_url`].
-pub(super) const TRUST_PROJECT_ORG_URL_ENV: &str = "OKTA_CLIENT_TRUSTPROJECTORGURL";
 
 /// Where configuration is loaded from: an environment, a home directory
 /// and a working directory. [`ConfigSources::from_process`] reads the real

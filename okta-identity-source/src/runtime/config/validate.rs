@@ -3,7 +3,7 @@
 use reqwest::header::HeaderValue;
 use url::Url;
 
-use super::layer::Settings;
+use super::layer::{Settings, redact_userinfo};
 use crate::runtime::secret::SecretString;
 
 pub(super) const ADMIN_SUFFIXES: &[&str] = &[
@@ -198,17 +198,6 @@ pub(super) fn proxy_of(
         }
     }
     Some((proxy, url))
-}
-
-/// `text` with anything between `://` and the next `@` replaced by `***`.
-pub(super) fn redact_userinfo(text: &str) -> String {
-    match (text.find("://"), text.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            format!("{}***{}", &text[..scheme + 3], &text[at..])
-        }
-        (None, Some(at)) => format!("***{}", &text[at..]),
-        _ => text.to_owned(),
-    }
 }
 
 #[cfg(test)]
