@@ -4,7 +4,7 @@
 //! type), with the runtime's dependencies resolved from this workspace.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
@@ -36,24 +36,8 @@ pub fn generate(root: &Path, spec: &Path, out: &Path, verbose: bool) -> anyhow::
     write_atomic(&out.join("src/lib.rs"), &lib_rs(&spec_label))?;
 
     let runtime_src = root.join(CLIENT_CRATE).join("src/runtime");
-    let mut runtime: Vec<(String, String)> = Vec::new();
-    for entry in
-        fs::read_dir(&runtime_src).with_context(|| format!("reading {}", runtime_src.display()))?
-    {
-        let path = entry?.path();
-        if path.extension().and_then(|e| e.to_str()) != Some("rs") {
-            continue;
-        }
-        let Some(file) = path.file_name().and_then(|n| n.to_str()) else {
-            continue;
-        };
-        runtime.push((file.to_string(), fs::read_to_string(&path)?));
-    }
-    runtime.sort();
-    fs::create_dir_all(out.join("src/runtime"))?;
-    for (file, text) in &runtime {
-        write_atomic(&out.join("src/runtime").join(file), text)?;
-    }
+    let runtime = runtime_files(&runtime_src)?;
+    copy_runtime(&runtime, &out.join("src/runtime"))?;
     let files: Vec<(String, String)> = output
         .files
         .into_iter()
@@ -74,6 +58,87 @@ pub fn generate(root: &Path, spec: &Path, out: &Path, verbose: bool) -> anyhow::
         output.warnings.len()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Every `.rs` file under the runtime's directory, sub-folders included
+/// (`config/…`), as a path relative to it (with `/` separators) and its text,
+/// sorted. Other files are not part of the runtime.
+fn runtime_files(dir: &Path) -> anyhow::Result<Vec<(String, String)>> {
+    let mut files = Vec::new();
+    let mut pending = vec![PathBuf::new()];
+    while let Some(rel) = pending.pop() {
+        let here = dir.join(&rel);
+        for entry in fs::read_dir(&here).with_context(|| format!("reading {}", here.display()))? {
+            let entry = entry?;
+            let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
+                continue;
+            };
+            let path = entry.path();
+            if entry.file_type()?.is_dir() {
+                pending.push(rel.join(&name));
+            } else if path.extension().and_then(|e| e.to_str()) == Some("rs") {
+                let text = fs::read_to_string(&path)
+                    .with_context(|| format!("reading {}", path.display()))?;
+                files.push((relative_name(&rel.join(&name)), text));
+            }
+        }
+    }
+    files.sort();
+    if files.is_empty() {
+        bail!("no runtime sources in {}", dir.display());
+    }
+    Ok(files)
+}
+
+/// `a/b.rs` whatever the platform's separator.
+fn relative_name(path: &Path) -> String {
+    path.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Makes `dest` hold exactly the runtime's `.rs` files: writes the changed
+/// ones, and removes `.rs` files (and emptied folders) the runtime no longer
+/// has, such as a `config.rs` left from before `config/` was a folder, which
+/// would otherwise make the module ambiguous. The folder is the runtime's
+/// copy: nothing else belongs there.
+fn copy_runtime(files: &[(String, String)], dest: &Path) -> anyhow::Result<()> {
+    for (name, text) in files {
+        let path = dest.join(name);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        if fs::read(&path).is_ok_and(|old| old == text.as_bytes()) {
+            continue;
+        }
+        write_atomic(&path, text)?;
+    }
+    let mut dirs = vec![PathBuf::new()];
+    let mut seen_dirs = Vec::new();
+    while let Some(rel) = dirs.pop() {
+        let here = dest.join(&rel);
+        for entry in fs::read_dir(&here).with_context(|| format!("reading {}", here.display()))? {
+            let entry = entry?;
+            let rel_path = rel.join(entry.file_name());
+            if entry.file_type()?.is_dir() {
+                dirs.push(rel_path.clone());
+                seen_dirs.push(rel_path);
+            } else if entry.path().extension().and_then(|e| e.to_str()) == Some("rs") {
+                let name = relative_name(&rel_path);
+                if !files.iter().any(|(n, _)| *n == name) {
+                    fs::remove_file(entry.path())
+                        .with_context(|| format!("removing {}", entry.path().display()))?;
+                }
+            }
+        }
+    }
+    // Deepest first; a folder that still holds something stays.
+    seen_dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
+    for rel in seen_dirs {
+        let _ = fs::remove_dir(dest.join(rel));
+    }
+    Ok(())
 }
 
 fn crate_name(out: &Path) -> anyhow::Result<String> {
@@ -197,4 +262,69 @@ pub use generated::models;
 pub use runtime::{{Client, ClientBuilder, Error, Result}};
 "#
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("xtask-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).expect("scratch dir");
+        dir
+    }
+
+    /// The runtime's folders are copied, and a module that became a folder
+    /// does not leave its old file behind (`config.rs` beside `config/mod.rs`
+    /// does not compile).
+    #[test]
+    fn the_runtime_copy_follows_folders_and_drops_stale_files() {
+        let root = scratch("runtime-copy");
+        let src = root.join("src");
+        let dest = root.join("dest");
+        fs::create_dir_all(src.join("config")).expect("mkdir");
+        fs::write(src.join("mod.rs"), "mod config;\n").expect("write");
+        fs::write(src.join("config/mod.rs"), "mod env;\n").expect("write");
+        fs::write(src.join("config/env.rs"), "// env\n").expect("write");
+        fs::write(src.join("notes.txt"), "not a source").expect("write");
+        fs::create_dir_all(dest.join("gone")).expect("mkdir");
+        fs::write(dest.join("config.rs"), "// the old module\n").expect("write");
+        fs::write(dest.join("gone/old.rs"), "// removed module\n").expect("write");
+        fs::write(dest.join("README"), "kept").expect("write");
+
+        let files = runtime_files(&src).expect("runtime files");
+        let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["config/env.rs", "config/mod.rs", "mod.rs"]);
+        copy_runtime(&files, &dest).expect("copy");
+
+        assert_eq!(
+            fs::read_to_string(dest.join("config/env.rs"))
+                .ok()
+                .as_deref(),
+            Some("// env\n")
+        );
+        assert_eq!(
+            fs::read_to_string(dest.join("mod.rs")).ok().as_deref(),
+            Some("mod config;\n")
+        );
+        assert!(!dest.join("config.rs").exists(), "stale config.rs kept");
+        assert!(!dest.join("gone").exists(), "emptied folder kept");
+        assert!(
+            dest.join("README").exists(),
+            "a non-source file was removed"
+        );
+        assert!(
+            !dest.join("notes.txt").exists(),
+            "a non-source file was copied"
+        );
+        let _ = fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn an_empty_runtime_is_refused() {
+        let root = scratch("runtime-empty");
+        assert!(runtime_files(&root).is_err());
+        let _ = fs::remove_dir_all(&root);
+    }
 }

@@ -77,6 +77,7 @@ use std::convert::Infallible;
 use futures_util::stream::{self, Stream};
 
 pub use entity::{EntityKind, RejectReason, UserUpsert};
+pub(crate) use options::MAX_RETRY_INTERVAL;
 pub use options::{ImportOptions, LeftoverPolicy};
 pub use report::{
     ImportCounts, ImportError, ImportErrorKind, ImportEvent, ImportReport, JobReport, NotImported,

@@ -97,6 +97,11 @@ pub struct ImportOptions {
     pub retry_interval: Duration,
 }
 
+/// The longest of the workflow's doubling waits: between attempts of a
+/// request ([`ImportOptions::retry_interval`]) and between creates refused
+/// during the cool-down ([`ImportOptions::cooldown_retry_interval`]).
+pub(crate) const MAX_RETRY_INTERVAL: Duration = Duration::from_secs(60);
+
 impl Default for ImportOptions {
     fn default() -> Self {
         ImportOptions {

@@ -12,6 +12,7 @@ use super::entity::{
     EntityKind, delete_body, delete_envelope, delete_item, serialized_len, upsert_body,
     upsert_envelope, upsert_item,
 };
+use super::options::MAX_RETRY_INTERVAL;
 use super::report::{
     ImportError, ImportErrorKind, ImportEvent, ImportReport, NotImported, NotImportedReason,
     Progress, SessionReport, Step,
@@ -556,7 +557,7 @@ impl Runner {
             }
         }
         let mut refused_since: Option<Instant> = None;
-        let mut cooldown_wait = self.opts.cooldown_retry_interval;
+        let mut cooldown_refusals = 0;
         let mut ambiguous = false;
         let mut attempt = 1;
         let mut clock = self.step_clock();
@@ -619,10 +620,15 @@ impl Runner {
                 if waited >= self.opts.max_cooldown_wait {
                     return Err(Stop::Cooldown { waited, error });
                 }
-                let wait = cooldown_wait.min(self.opts.max_cooldown_wait - waited);
+                let wait = retry::exponential(
+                    cooldown_refusals,
+                    self.opts.cooldown_retry_interval,
+                    MAX_RETRY_INTERVAL,
+                )
+                .min(self.opts.max_cooldown_wait - waited);
                 emit!(self, ImportEvent::WaitingForCooldown { wait });
                 sleep(wait).await;
-                cooldown_wait = (cooldown_wait * 2).min(Duration::from_secs(60));
+                cooldown_refusals += 1;
                 continue;
             }
             if error.is_retryable() && attempt < self.opts.max_attempts {
@@ -680,7 +686,7 @@ impl Runner {
             })
             .await?;
         let rate_limit = response.rate_limit();
-        let until_reset = retry::reset_wait(response.headers());
+        let until_reset = retry::rate_limit_wait(response.headers());
         let status = response
             .into_inner()
             .status
@@ -1178,8 +1184,7 @@ fn retry_wait(error: &Error, attempt: u32, base: Duration) -> Duration {
     if let Some(wait) = rate_limit_reset_wait(error) {
         return wait;
     }
-    base.saturating_mul(2u32.saturating_pow(attempt.saturating_sub(1).min(16)))
-        .min(Duration::from_secs(60))
+    retry::exponential(attempt.saturating_sub(1), base, MAX_RETRY_INTERVAL)
 }
 
 #[cfg(test)]

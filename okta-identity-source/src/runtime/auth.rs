@@ -247,7 +247,7 @@ impl PrivateKeyAuth {
                 Error::transport(
                     format!(
                         "token request failed: {}",
-                        super::client::transport_message(&e)
+                        super::http::transport_message(&e)
                     ),
                     e,
                 )
@@ -256,18 +256,18 @@ impl PrivateKeyAuth {
         let headers = response.headers().clone();
         // A token response is a few hundred bytes; 1 MiB is generous.
         const MAX_TOKEN_RESPONSE: usize = 1 << 20;
-        let body = match super::client::read_body(response, MAX_TOKEN_RESPONSE).await {
+        let body = match super::http::read_body(response, MAX_TOKEN_RESPONSE).await {
             Ok(body) => body,
-            Err(super::client::BodyError::Transport(e)) => {
+            Err(super::http::BodyError::Transport(e)) => {
                 return Err(Error::transport(
                     format!(
                         "token response could not be read: {}",
-                        super::client::error_chain(&e)
+                        super::http::error_chain(&e)
                     ),
                     e,
                 ));
             }
-            Err(super::client::BodyError::TooLarge) => {
+            Err(super::http::BodyError::TooLarge) => {
                 return Err(Error::BodyTooLarge {
                     status,
                     limit: MAX_TOKEN_RESPONSE,

@@ -13,9 +13,10 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::client::{Client, Prepared};
+use super::client::{Body, Client, Prepared};
 use super::encode;
-use super::error::{Error, RateLimit, Result, excerpt, request_id_of};
+use super::error::{Error, Result, excerpt, request_id_of};
+use super::rate_limit::RateLimit;
 
 /// HTTP method of an [`Operation`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -209,13 +210,6 @@ impl<T> Deref for Response<T> {
     fn deref(&self) -> &T {
         &self.value
     }
-}
-
-/// A request body and its content type.
-#[derive(Clone)]
-pub(crate) struct Body {
-    pub(crate) content_type: HeaderValue,
-    pub(crate) bytes: Bytes,
 }
 
 /// A call of one operation, ready to send. Await it (`call.await?`), or use
@@ -505,7 +499,10 @@ impl<D: Decode> Call<D> {
         Ok((
             self.client,
             Prepared {
-                op: self.op,
+                operation: self.op.id,
+                method: self.op.method.to_reqwest(),
+                template: self.op.path,
+                idempotent: self.op.idempotent,
                 path,
                 query: self.query,
                 headers: self.headers,
@@ -530,6 +527,22 @@ impl<D: Decode> Call<D> {
             error: None,
             _decode: PhantomData,
         }
+    }
+}
+
+impl Client {
+    /// Starts a call of `op`; generated operations use this.
+    #[allow(dead_code)]
+    pub(crate) fn call<D: Decode>(&self, op: &'static Operation) -> Call<D> {
+        Call::new(self.clone(), op)
+    }
+
+    /// Starts a call of an operation described by hand. Not a stable API:
+    /// it exists for the runtime's own tests and for generated code in
+    /// other crates. Prefer the generated methods.
+    #[doc(hidden)]
+    pub fn __call<D: Decode>(&self, op: &'static Operation) -> Call<D> {
+        Call::new(self.clone(), op)
     }
 }
 

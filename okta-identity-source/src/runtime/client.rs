@@ -14,9 +14,10 @@ use tracing::Instrument;
 use url::Url;
 
 use super::auth::AuthSpec;
-use super::call::{Call, Decode, Method, Operation};
 use super::config::{ClientBuilder, ClientSettings, Resolved};
-use super::error::{Error, RateLimit, Result, error_from_response, request_id_of};
+use super::error::{Error, Result, error_from_response, request_id_of};
+use super::http::{BodyError, error_chain, read_body, transport_message};
+use super::rate_limit::RateLimit;
 use super::retry;
 use super::secret::SecretString;
 
@@ -37,12 +38,6 @@ struct Inner {
     auth: AuthSpec,
     /// `Authorization` built once when it never changes (SSWS, static bearer).
     fixed_authorization: Option<HeaderValue>,
-    max_retries: u32,
-    max_backoff: Duration,
-    retry_base_delay: Duration,
-    request_timeout: Option<Duration>,
-    max_response_bytes: usize,
-    rate_limit_prevent: bool,
     user_agent: HeaderValue,
     default_headers: HeaderMap,
     /// Path template → time before which no request should be sent
@@ -55,20 +50,35 @@ impl fmt::Debug for Client {
         f.debug_struct("Client")
             .field("org_url", &self.inner.base_url.as_str())
             .field("auth", &self.inner.auth)
-            .field("max_retries", &self.inner.max_retries)
-            .field("request_timeout", &self.inner.request_timeout)
+            .field("max_retries", &self.inner.settings.max_retries)
+            .field("request_timeout", &self.inner.settings.request_timeout)
             .finish_non_exhaustive()
     }
 }
 
-/// A call with every parameter encoded, ready for the request loop.
+/// A call with every parameter encoded, ready for the request loop, and
+/// what the loop needs to know of its operation.
 pub(crate) struct Prepared {
-    pub(crate) op: &'static Operation,
+    /// The operation's id (tracing).
+    pub(crate) operation: &'static str,
+    pub(crate) method: reqwest::Method,
+    /// The path template: the tracing field and the throttle key.
+    pub(crate) template: &'static str,
+    /// Whether the request may be sent again after 503, 504 or a
+    /// connection failure.
+    pub(crate) idempotent: bool,
     pub(crate) path: String,
     pub(crate) query: Vec<(String, String)>,
     pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
-    pub(crate) body: Option<super::call::Body>,
+    pub(crate) body: Option<Body>,
     pub(crate) timeout: Option<Duration>,
+}
+
+/// A request body and its content type.
+#[derive(Clone)]
+pub(crate) struct Body {
+    pub(crate) content_type: HeaderValue,
+    pub(crate) bytes: Bytes,
 }
 
 /// A success response before decoding.
@@ -76,6 +86,14 @@ pub(crate) struct RawResponse {
     pub(crate) status: StatusCode,
     pub(crate) headers: HeaderMap,
     pub(crate) body: Bytes,
+}
+
+impl ClientBuilder {
+    /// Validates the configuration and builds the client.
+    pub fn build(self) -> Result<Client> {
+        let resolved = self.resolve()?;
+        Client::from_resolved(resolved)
+    }
 }
 
 impl Client {
@@ -110,26 +128,12 @@ impl Client {
         &self.inner.settings
     }
 
-    /// Starts a call of `op`; generated operations use this.
-    #[allow(dead_code)]
-    pub(crate) fn call<D: Decode>(&self, op: &'static Operation) -> Call<D> {
-        Call::new(self.clone(), op)
-    }
-
-    /// Starts a call of an operation described by hand. Not a stable API:
-    /// it exists for the runtime's own tests and for generated code in
-    /// other crates. Prefer the generated methods.
-    #[doc(hidden)]
-    pub fn __call<D: Decode>(&self, op: &'static Operation) -> Call<D> {
-        Call::new(self.clone(), op)
-    }
-
     pub(crate) fn from_resolved(r: Resolved) -> Result<Client> {
         let http = match r.http_client {
             Some(c) => c,
             None => {
                 let mut b = reqwest::Client::builder()
-                    .connect_timeout(r.connect_timeout)
+                    .connect_timeout(r.settings.connect_timeout)
                     .redirect(reqwest::redirect::Policy::none());
                 if let Some(proxy) = r.proxy {
                     b = b.proxy(proxy);
@@ -155,12 +159,6 @@ impl Client {
                 base_url: r.base_url,
                 auth: r.auth,
                 fixed_authorization,
-                max_retries: r.max_retries,
-                max_backoff: r.max_backoff,
-                retry_base_delay: r.retry_base_delay,
-                request_timeout: r.request_timeout,
-                max_response_bytes: r.max_response_bytes,
-                rate_limit_prevent: r.rate_limit_prevent,
                 user_agent: r.user_agent,
                 default_headers: r.default_headers,
                 throttle: Mutex::new(HashMap::new()),
@@ -170,13 +168,12 @@ impl Client {
 
     /// Sends a prepared call under its deadline, inside a tracing span.
     pub(crate) async fn execute(&self, p: Prepared) -> Result<RawResponse> {
-        let op = p.op;
-        let timeout = p.timeout.or(self.inner.request_timeout);
+        let timeout = p.timeout.or(self.inner.settings.request_timeout);
         let span = tracing::info_span!(
             "okta.request",
-            operation = op.id,
-            method = op.method.as_str(),
-            path = op.path,
+            operation = p.operation,
+            method = p.method.as_str(),
+            path = p.template,
             status = tracing::field::Empty,
             request_id = tracing::field::Empty,
             attempt = tracing::field::Empty,
@@ -210,18 +207,20 @@ impl Client {
 
     async fn run(&self, p: Prepared, deadline: Option<Instant>) -> Result<RawResponse> {
         let inner = &*self.inner;
-        let op = p.op;
         let url = self.url_for(&p.path, &p.query);
         let span = tracing::Span::current();
         let mut retries: u32 = 0;
         let mut attempt: u32 = 0;
         let mut refreshed_token = false;
         let mut retry_for: Option<String> = None;
+        let settings = &inner.settings;
+        let backoff =
+            |retries: u32| retry::backoff(retries, settings.retry_base_delay, settings.max_backoff);
         loop {
             attempt += 1;
             span.record("attempt", attempt);
-            if inner.rate_limit_prevent {
-                self.throttle_wait(op.path).await;
+            if inner.settings.throttle_on_exhausted_rate_limit {
+                self.throttle_wait(p.template).await;
             }
             let authorization = match &inner.fixed_authorization {
                 Some(fixed) => fixed.clone(),
@@ -229,7 +228,7 @@ impl Client {
             };
             let mut request = inner
                 .http
-                .request(op.method.to_reqwest(), url.clone())
+                .request(p.method.clone(), url.clone())
                 .header(header::ACCEPT, "application/json");
             if !inner.default_headers.is_empty() {
                 request = request.headers(inner.default_headers.clone());
@@ -253,7 +252,13 @@ impl Client {
                 request = request
                     .header(header::CONTENT_TYPE, body.content_type.clone())
                     .body(body.bytes.clone());
-            } else if matches!(op.method, Method::Post | Method::Put | Method::Patch) {
+            } else if [
+                reqwest::Method::POST,
+                reqwest::Method::PUT,
+                reqwest::Method::PATCH,
+            ]
+            .contains(&p.method)
+            {
                 // RFC 9110 §8.6: a request that can carry content says it
                 // has none (some proxies answer 411 otherwise).
                 request = request.header(header::CONTENT_LENGTH, HeaderValue::from_static("0"));
@@ -264,19 +269,19 @@ impl Client {
                 Ok(response) => {
                     let status = response.status();
                     let headers = response.headers().clone();
-                    match read_body(response, inner.max_response_bytes).await {
+                    match read_body(response, inner.settings.max_response_bytes).await {
                         Ok(body) => Ok((status, headers, body)),
                         Err(BodyError::Transport(e)) => Err(e),
                         Err(BodyError::TooLarge) => {
                             let request_id = request_id_of(&headers);
                             tracing::warn!(
                                 status = status.as_u16(),
-                                limit = inner.max_response_bytes,
+                                limit = inner.settings.max_response_bytes,
                                 "response body larger than the limit; not read further"
                             );
                             return Err(Error::BodyTooLarge {
                                 status,
-                                limit: inner.max_response_bytes,
+                                limit: inner.settings.max_response_bytes,
                                 request_id,
                             });
                         }
@@ -290,17 +295,16 @@ impl Client {
                 Err(e) => {
                     let message = format!(
                         "{} {}: {}",
-                        op.method.as_str(),
-                        op.path,
+                        p.method.as_str(),
+                        p.template,
                         transport_message(&e)
                     );
                     // A refused certificate stays refused: not retried.
-                    if op.idempotent
-                        && retries < inner.max_retries
+                    if p.idempotent
+                        && retries < inner.settings.max_retries
                         && !super::tls::certificate_refused(&e)
                     {
-                        let wait =
-                            retry::backoff(retries, inner.retry_base_delay, inner.max_backoff);
+                        let wait = backoff(retries);
                         if fits(deadline, wait) {
                             retries += 1;
                             tracing::info!(retry = retries, wait_ms = wait.as_millis() as u64, error = %message, "transport failure; retrying");
@@ -323,8 +327,8 @@ impl Client {
                 request_id = request_id.as_deref().unwrap_or(""),
                 "response received"
             );
-            if inner.rate_limit_prevent {
-                self.throttle_note(op.path, &headers);
+            if inner.settings.throttle_on_exhausted_rate_limit {
+                self.throttle_note(p.template, &headers);
             }
 
             if status.is_success() {
@@ -347,30 +351,22 @@ impl Client {
                 // waited for at all (waiting the cap only to be refused
                 // again helps nobody): the error says when it resets.
                 429 => match retry::rate_limit_wait(&headers) {
-                    Some(wait) if wait > inner.max_backoff => {
+                    Some(wait) if wait > inner.settings.max_backoff => {
                         tracing::info!(
                             wait_s = wait.as_secs(),
-                            max_backoff_s = inner.max_backoff.as_secs(),
+                            max_backoff_s = inner.settings.max_backoff.as_secs(),
                             "rate limit resets later than the longest allowed wait; not retrying"
                         );
                         None
                     }
                     Some(wait) => Some(wait),
-                    None => Some(retry::backoff(
-                        retries,
-                        inner.retry_base_delay,
-                        inner.max_backoff,
-                    )),
+                    None => Some(backoff(retries)),
                 },
-                503 | 504 if op.idempotent => Some(retry::backoff(
-                    retries,
-                    inner.retry_base_delay,
-                    inner.max_backoff,
-                )),
+                503 | 504 if p.idempotent => Some(backoff(retries)),
                 _ => None,
             };
             if let Some(wait) = wait
-                && retries < inner.max_retries
+                && retries < inner.settings.max_retries
                 && fits(deadline, wait)
             {
                 retries += 1;
@@ -402,7 +398,7 @@ impl Client {
         if let Some(until) = until {
             let now = Instant::now();
             if until > now {
-                let wait = (until - now).min(self.inner.max_backoff);
+                let wait = (until - now).min(self.inner.settings.max_backoff);
                 tracing::info!(
                     wait_ms = wait.as_millis() as u64,
                     "rate limit exhausted; waiting for the window to reset"
@@ -439,59 +435,7 @@ impl Client {
     }
 }
 
-pub(crate) enum BodyError {
-    Transport(reqwest::Error),
-    TooLarge,
-}
-
-/// Reads a response body, decompressed, refusing more than `limit` bytes
-/// (a declared `Content-Length` over the limit is refused before reading).
-pub(crate) async fn read_body(
-    mut response: reqwest::Response,
-    limit: usize,
-) -> std::result::Result<Bytes, BodyError> {
-    if response.content_length().is_some_and(|n| n > limit as u64) {
-        return Err(BodyError::TooLarge);
-    }
-    let mut body = bytes::BytesMut::new();
-    while let Some(chunk) = response.chunk().await.map_err(BodyError::Transport)? {
-        if body.len() + chunk.len() > limit {
-            return Err(BodyError::TooLarge);
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body.freeze())
-}
-
 /// Whether waiting `wait` still leaves time before the deadline.
 fn fits(deadline: Option<Instant>, wait: Duration) -> bool {
     deadline.is_none_or(|d| Instant::now() + wait < d)
-}
-
-/// A reqwest error on one line with its causes, and what a TLS failure
-/// among them means.
-pub(crate) fn transport_message(e: &reqwest::Error) -> String {
-    let mut message = error_chain(e);
-    if let Some(hint) = super::tls::failure_hint(e) {
-        message.push_str(" (");
-        message.push_str(hint);
-        message.push(')');
-    }
-    message
-}
-
-/// An error and its sources on one line (reqwest's `Display` alone hides
-/// the cause, such as "connection refused").
-pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        source = s.source();
-    }
-    out
 }

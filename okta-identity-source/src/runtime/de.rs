@@ -447,7 +447,7 @@ mod tests {
     }
 
     use super::*;
-    use crate::runtime::Nullable;
+    use crate::runtime::nullable::Nullable;
 
     #[derive(Debug, PartialEq)]
     struct Inner {

@@ -20,8 +20,11 @@
 //!
 //! # Code map
 //!
-//! - `config`: [`ClientBuilder`], loading from the environment and
-//!   `okta.yaml` files, validation that reports every problem at once.
+//! - `config/`: [`ClientBuilder`] and the settings, by source: `builder`
+//!   (set in code), `sources` (precedence), `env`, `yaml`, `layer` (one
+//!   source's values), `hints` (the builder method an error names),
+//!   `validate`, `key` (the private key), `resolve` (every rule at once,
+//!   giving [`ClientSettings`], the one record of each effective setting).
 //! - `secret`: [`SecretString`], which never prints its content.
 //! - `auth`: SSWS, static bearer, and OAuth 2.0 client credentials with a
 //!   `private_key_jwt` client assertion (cached, single-flight refresh).
@@ -30,9 +33,13 @@
 //!   and when it is installed.
 //! - `tls`: rustls with *ring* for the client's `reqwest::Client`, unless
 //!   the application installed a process-default rustls provider.
-//! - `client`: [`Client`] and the request loop (retries, rate limits,
-//!   deadlines, tracing).
-//! - `retry`: the pure arithmetic of waits (429 reset headers, backoff).
+//! - `http`: reading a response body under a size limit; transport errors
+//!   as one line.
+//! - `client`: [`Client`], [`ClientBuilder::build`] and the request loop
+//!   (retries, rate limits, deadlines, tracing) over an encoded request.
+//! - `rate_limit`: [`RateLimit`], the `X-Rate-Limit-*` headers.
+//! - `retry`: the pure arithmetic of waits (429 reset headers, backoff),
+//!   also used by the import workflow.
 //! - `call`: [`Operation`], [`Call`], the decoders and [`Response`].
 //! - `encode`: rendering of path, query and header parameters.
 //! - `error`: [`Error`] and the Okta error body.
@@ -42,6 +49,23 @@
 //! - `nullable`: [`Nullable`], the tri-state field of upserts.
 //! - `de`, `ser`: the one `Deserialize` and `Serialize` path every
 //!   generated struct calls.
+//! - `testing`: helpers for the crate's own tests (hidden).
+//!
+//! # Layers
+//!
+//! A module uses only modules of lower layers (`super::module::…` or
+//! `crate::runtime::module::…`, never a re-export of this file), so the
+//! runtime is a one-way graph. The `layering` test reads the sources and
+//! fails when a reference goes sideways or up, or a module is missing here.
+//!
+//! 1. `secret`, `sanitize`, `nullable`, `rate_limit`, `tls`, `jwt`, `layering`: leaves.
+//! 2. `de`, `ser`, `keys`, `retry`, `http`: over one leaf each.
+//! 3. `error`, `testing`: errors (escaped text, rate limits, waits); test helpers.
+//! 4. `encode`, `auth`: parameters to text; credentials and tokens.
+//! 5. `config`: every setting, from every source, validated.
+//! 6. `client`: the client built from the settings, and the request loop.
+//! 7. `call`: an operation's call: parameters in, typed response out.
+//! 8. `paginate`: calls following `Link` headers.
 
 mod auth;
 mod call;
@@ -50,10 +74,14 @@ mod config;
 pub mod de;
 mod encode;
 mod error;
+mod http;
 pub(crate) mod jwt;
 pub(crate) mod keys;
+#[cfg(test)]
+mod layering;
 mod nullable;
 mod paginate;
+mod rate_limit;
 pub(crate) mod retry;
 pub mod sanitize;
 mod secret;
@@ -64,16 +92,14 @@ mod tls;
 
 pub use call::{Binary, Call, Decode, Empty, Json, Method, Operation, Response, Text};
 pub use client::Client;
-pub use config::{AuthorizationMode, ClientBuilder, ClientSettings, ConfigSources, Proxy};
+pub use config::{
+    AuthorizationMode, ClientBuilder, ClientSettings, ConfigSources, Proxy, SDK_PRODUCT,
+};
 pub use encode::Style;
 #[allow(unused_imports)]
 pub(crate) use error::human_duration;
-pub use error::{
-    ApiError, AuthChallenge, AuthError, Error, OktaErrorBody, OktaErrorCause, RateLimit, Result,
-};
+pub use error::{ApiError, AuthChallenge, AuthError, Error, OktaErrorBody, OktaErrorCause, Result};
 pub use nullable::Nullable;
 pub use paginate::{paginate, paginate_with};
+pub use rate_limit::RateLimit;
 pub use secret::SecretString;
-
-/// The `User-Agent` product token: `<crate name>-rust/<crate version>`.
-pub const SDK_PRODUCT: &str = concat!(env!("CARGO_PKG_NAME"), "-rust/", env!("CARGO_PKG_VERSION"));

@@ -4,9 +4,10 @@ use std::time::{Duration, SystemTime};
 
 use reqwest::header::HeaderMap;
 
-use super::error::RateLimit;
+use super::rate_limit::RateLimit;
 
-/// The wait Okta asks for on a 429: `X-Rate-Limit-Reset − Date + 1 s`, using
+/// The wait Okta asks for on a 429 (and, for any response, how long until
+/// its rate-limit window resets): `X-Rate-Limit-Reset − Date + 1 s`, using
 /// the smallest reset when several are present. Without a usable `Date`
 /// the local clock stands in for it (the reset is still the best guide).
 /// A reset at or before the reference time gives the minimum of 1 s.
@@ -21,25 +22,25 @@ pub(crate) fn rate_limit_wait(headers: &HeaderMap) -> Option<Duration> {
     Some(Duration::from_secs(u64::try_from(secs).ok()?))
 }
 
-/// [`rate_limit_wait`] for any response (not only 429s): how long until
-/// the rate-limit window of `headers` resets.
-pub(crate) fn reset_wait(headers: &HeaderMap) -> Option<Duration> {
-    rate_limit_wait(headers)
-}
-
 /// The `Date` header.
 pub(crate) fn server_date(headers: &HeaderMap) -> Option<SystemTime> {
     let date = headers.get(reqwest::header::DATE)?.to_str().ok()?;
     httpdate::parse_http_date(date).ok()
 }
 
+/// `base × 2^retry` for retry number `retry` (0-based), never more than
+/// `cap`, without overflow: the deterministic doubling of the import
+/// workflow, and the ceiling that [`backoff`] draws its jitter under.
+pub(crate) fn exponential(retry: u32, base: Duration, cap: Duration) -> Duration {
+    base.saturating_mul(2u32.saturating_pow(retry.min(16)))
+        .min(cap)
+}
+
 /// Exponential backoff with jitter for retry number `retry` (0-based):
 /// a uniformly random wait between half and all of `base × 2^retry`,
 /// never more than `cap`.
 pub(crate) fn backoff(retry: u32, base: Duration, cap: Duration) -> Duration {
-    let full = base
-        .saturating_mul(2u32.saturating_pow(retry.min(16)))
-        .min(cap);
+    let full = exponential(retry, base, cap);
     let half = full / 2;
     let spread = full.saturating_sub(half).as_millis();
     let extra = u64::try_from(spread).map_or(0, |spread| fastrand::u64(0..=spread));
@@ -126,6 +127,17 @@ mod tests {
                 "{date:?}: {wait:?}"
             );
         }
+    }
+
+    #[test]
+    fn exponential_doubles_saturates_and_is_capped() {
+        let base = Duration::from_millis(100);
+        let cap = Duration::from_secs(60);
+        assert_eq!(exponential(0, base, cap), base);
+        assert_eq!(exponential(2, base, cap), base * 4);
+        assert_eq!(exponential(30, base, cap), cap);
+        assert_eq!(exponential(u32::MAX, Duration::MAX, cap), cap);
+        assert_eq!(exponential(3, Duration::MAX, Duration::MAX), Duration::MAX);
     }
 
     #[test]

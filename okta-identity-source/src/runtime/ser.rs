@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
-use super::Nullable;
+use super::nullable::Nullable;
 
 /// A JSON object being written for a generated struct.
 pub struct Object<S: Serializer> {

@@ -12,6 +12,7 @@ use tokio::time::{Instant, sleep};
 use super::plan::Change;
 use super::state::{State, StateError};
 use super::{SyncError, SyncEvent, SyncJob, SyncSession};
+use crate::import::MAX_RETRY_INTERVAL;
 use crate::import::entity::{
     delete_body, delete_envelope, delete_item, serialized_len, upsert_body, upsert_envelope,
 };
@@ -22,25 +23,7 @@ use crate::models::{
     IdentitySourceGroupMembershipsDeleteProfileItem,
     IdentitySourceGroupMembershipsUpsertProfileItem, IdentitySourceSessionStatus as Status,
 };
-use crate::runtime::Error;
-
-/// `X-Rate-Limit-Reset − Date + 1 s` of a 429.
-fn rate_limit_wait(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let reset: u64 = headers
-        .get("x-rate-limit-reset")?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse()
-        .ok()?;
-    let date = headers.get(reqwest::header::DATE)?.to_str().ok()?;
-    let now = httpdate::parse_http_date(date)
-        .ok()?
-        .duration_since(std::time::UNIX_EPOCH)
-        .ok()?
-        .as_secs();
-    Some(Duration::from_secs(reset.saturating_sub(now) + 1))
-}
+use crate::runtime::{Error, retry};
 
 /// One planned entity, as carved into a session.
 #[derive(Debug, Clone)]
@@ -425,7 +408,7 @@ impl SyncJob {
                     if api.status == StatusCode::TOO_MANY_REQUESTS
                         && attempt < self.options.import.max_attempts =>
                 {
-                    let wait = rate_limit_wait(&api.headers)
+                    let wait = retry::rate_limit_wait(&api.headers)
                         .unwrap_or(self.options.import.retry_interval * attempt)
                         .min(Duration::from_secs(300));
                     self.emit(SyncEvent::Waiting {
@@ -570,7 +553,7 @@ impl SyncJob {
         }
         let client = self.client().map_err(|_| SyncError::NoClient)?.clone();
         let mut refused_since: Option<Instant> = None;
-        let mut cooldown_wait = o.cooldown_retry_interval;
+        let mut cooldown_refusals = 0;
         let mut attempt = 1;
         loop {
             let error = match client
@@ -624,17 +607,22 @@ impl SyncJob {
                         error,
                     });
                 }
-                let wait = cooldown_wait.min(o.max_cooldown_wait.saturating_sub(since.elapsed()));
+                let wait = retry::exponential(
+                    cooldown_refusals,
+                    o.cooldown_retry_interval,
+                    MAX_RETRY_INTERVAL,
+                )
+                .min(o.max_cooldown_wait.saturating_sub(since.elapsed()));
                 self.emit(SyncEvent::Waiting {
                     what: "the cool-down after the last import",
                     wait,
                 });
                 sleep(wait).await;
-                cooldown_wait = (cooldown_wait * 2).min(Duration::from_secs(60));
+                cooldown_refusals += 1;
                 continue;
             }
             if error.is_retryable() && attempt < o.max_attempts {
-                let wait = o.retry_interval * 2u32.pow(attempt.min(6) - 1);
+                let wait = retry::exponential(attempt - 1, o.retry_interval, MAX_RETRY_INTERVAL);
                 self.emit(SyncEvent::Waiting {
                     what: "a retry of the session create",
                     wait,
