@@ -10,7 +10,8 @@
 //! workspace's pins apply) and fetches its sources before it is timed.
 //!
 //! Per row: the wall time of `cargo build` from clean (default `dev`
-//! profile); the peak memory, the largest resident set of any one process
+//! profile); its CPU time (user + system of every process, which other load
+//! on the machine hardly changes); the peak memory, the largest resident set of any one process
 //! of the build (in practice a `rustc`; `wait4`'s `ru_maxrss`, not a sum
 //! over processes running at once); the crates compiled (distinct packages
 //! in cargo's `compiler-artifact` messages, the scratch crate included);
@@ -29,6 +30,7 @@ use anyhow::{Context, bail};
 
 pub struct Options {
     pub ours: Option<PathBuf>,
+    pub baseline: Option<PathBuf>,
     pub progenitor: Option<PathBuf>,
     pub spec: Option<PathBuf>,
     pub timings: bool,
@@ -47,6 +49,7 @@ struct Subject {
 
 struct Figures {
     clean: Duration,
+    cpu: Option<Duration>,
     peak_kib: Option<u64>,
     crates: usize,
     alone: Duration,
@@ -69,14 +72,28 @@ pub fn run(opts: Options) -> anyhow::Result<ExitCode> {
             &["import", "fake"],
         ),
     ];
+    if let Some(baseline) = &opts.baseline {
+        subjects.push(Subject::ours(
+            "baseline okta-identity-source (--baseline), default features",
+            &baseline.join("okta-identity-source"),
+            &[],
+        ));
+    }
     match progenitor_crate(&root, &work, opts.progenitor.as_deref()) {
         Ok((dir, package, reqwest)) => {
             subjects.push(Subject {
-                label: format!("progenitor's crate, reqwest + {}", reqwest.tls_feature()),
+                label: format!("progenitor's crate, reqwest + {}", reqwest.tls_label()),
                 package: package.clone(),
                 dir: dir.clone(),
                 features: &[],
                 extra_deps: reqwest.with_tls(),
+            });
+            subjects.push(Subject {
+                label: "progenitor's crate, reqwest + rustls-no-provider, rustls on ring".into(),
+                package: package.clone(),
+                dir: dir.clone(),
+                features: &[],
+                extra_deps: reqwest.with_ring_tls(),
             });
             subjects.push(Subject {
                 label: "progenitor's crate as generated (no TLS)".into(),
@@ -121,7 +138,8 @@ pub fn run(opts: Options) -> anyhow::Result<ExitCode> {
     for (n, subject) in subjects.iter().enumerate() {
         let scratch = work.join(format!("downstream-{n}"));
         eprintln!("building: {}", subject.label);
-        let figures = measure_subject(subject, &scratch, opts.timings).map_err(|e| format!("{e:#}"));
+        let figures =
+            measure_subject(subject, &scratch, opts.timings).map_err(|e| format!("{e:#}"));
         rows.push((subject.label.clone(), figures));
         if !opts.keep {
             let _ = fs::remove_dir_all(&scratch);
@@ -152,7 +170,9 @@ impl Subject {
 }
 
 fn timings_dir() -> PathBuf {
-    crate::workspace_root().join("target").join("bench-build-timings")
+    crate::workspace_root()
+        .join("target")
+        .join("bench-build-timings")
 }
 
 /// Writes the scratch crate, resolves and fetches, then builds it twice.
@@ -188,18 +208,32 @@ fn measure_subject(subject: &Subject, scratch: &Path, timings: bool) -> anyhow::
     if timings {
         args.push("--timings");
     }
-    let (clean, peak_kib, crates) = timed_build(scratch, &target, &args)?;
+    let (clean, usage, crates) = timed_build(scratch, &target, &args)?;
     if timings {
         let dest = timings_dir();
         fs::create_dir_all(&dest)?;
-        let name = format!("{}.html", subject.label.replace(|c: char| !c.is_alphanumeric(), "-"));
-        fs::copy(target.join("cargo-timings/cargo-timing.html"), dest.join(name))?;
+        let name = format!(
+            "{}.html",
+            subject.label.replace(|c: char| !c.is_alphanumeric(), "-")
+        );
+        let report = target.join("cargo-timings/cargo-timing.html");
+        fs::copy(&report, dest.join(name))?;
+        print_slowest_units(&subject.label, &fs::read_to_string(&report)?);
     }
-    cargo(scratch, &target, &["clean", "--quiet", "-p", &subject.package])?;
-    let (alone, _, _) = timed_build(scratch, &target, &["build", "--quiet", "--message-format=json"])?;
+    cargo(
+        scratch,
+        &target,
+        &["clean", "--quiet", "-p", &subject.package],
+    )?;
+    let (alone, _, _) = timed_build(
+        scratch,
+        &target,
+        &["build", "--quiet", "--message-format=json"],
+    )?;
     Ok(Figures {
         clean,
-        peak_kib,
+        cpu: usage.map(|u| u.cpu),
+        peak_kib: usage.map(|u| u.peak_kib),
         crates,
         alone,
     })
@@ -209,7 +243,9 @@ fn measure_subject(subject: &Subject, scratch: &Path, timings: bool) -> anyhow::
 /// environment removed: the figures are for the default `dev` profile.
 fn cargo_command(dir: &Path, target: &Path, args: &[&str]) -> Command {
     let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    c.args(args).current_dir(dir).env("CARGO_TARGET_DIR", target);
+    c.args(args)
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", target);
     for var in [
         "RUSTFLAGS",
         "CARGO_ENCODED_RUSTFLAGS",
@@ -236,12 +272,12 @@ fn cargo(dir: &Path, target: &Path, args: &[&str]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Wall time, peak RSS (KiB) of the largest process, distinct packages built.
+/// Wall time, resource usage of the process tree, distinct packages built.
 fn timed_build(
     dir: &Path,
     target: &Path,
     args: &[&str],
-) -> anyhow::Result<(Duration, Option<u64>, usize)> {
+) -> anyhow::Result<(Duration, Option<Usage>, usize)> {
     let started = Instant::now();
     let mut child = cargo_command(dir, target, args)
         .stdout(Stdio::piped())
@@ -259,26 +295,65 @@ fn timed_build(
             packages.insert(id.to_owned());
         }
     }
-    let (ok, peak) = wait_with_rusage(child)?;
+    let (ok, usage) = wait_with_rusage(child)?;
     let elapsed = started.elapsed();
     if !ok {
         bail!("cargo {} failed in {}", args.join(" "), dir.display());
     }
-    Ok((elapsed, peak, packages.len()))
+    Ok((elapsed, usage, packages.len()))
+}
+
+/// The ten units that took longest, from the `UNIT_DATA` of a `--timings`
+/// report. Their durations overlap (two cores build at once).
+fn print_slowest_units(label: &str, html: &str) {
+    let units = html
+        .split_once("const UNIT_DATA = ")
+        .and_then(|(_, rest)| rest.split_once("];"))
+        .and_then(|(json, _)| {
+            serde_json::from_str::<Vec<serde_json::Value>>(&format!("{json}]")).ok()
+        })
+        .unwrap_or_default();
+    let mut units: Vec<(f64, String)> = units
+        .iter()
+        .map(|u| {
+            let target = u["target"].as_str().unwrap_or("").trim();
+            let name = u["name"].as_str().unwrap_or("?");
+            let name = if target.is_empty() {
+                name.to_owned()
+            } else {
+                format!("{name} ({target})")
+            };
+            (u["duration"].as_f64().unwrap_or(0.0), name)
+        })
+        .collect();
+    units.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let total: f64 = units.iter().map(|u| u.0).sum();
+    let top: Vec<String> = units
+        .iter()
+        .take(10)
+        .map(|(d, n)| format!("{n} {d:.1} s"))
+        .collect();
+    println!(
+        "slowest units, {label} (of {total:.0} s summed over {} units): {}",
+        units.len(),
+        top.join(", ")
+    );
 }
 
 fn table(rows: &[(String, Result<Figures, String>)]) -> String {
     let width = rows.iter().map(|(l, _)| l.len()).max().unwrap_or(0);
     let mut out = format!(
-        "{:<width$}  {:>9}  {:>9}  {:>6}  {:>11}\n",
-        "clean `cargo build` (dev profile)", "wall", "peak RSS", "crates", "crate alone"
+        "{:<width$}  {:>9}  {:>9}  {:>9}  {:>6}  {:>11}\n",
+        "clean `cargo build` (dev profile)", "wall", "CPU", "peak RSS", "crates", "crate alone"
     );
     for (label, figures) in rows {
         let _ = match figures {
             Ok(f) => writeln!(
                 out,
-                "{label:<width$}  {:>7.1} s  {:>9}  {:>6}  {:>9.1} s",
+                "{label:<width$}  {:>7.1} s  {:>9}  {:>9}  {:>6}  {:>9.1} s",
                 f.clean.as_secs_f64(),
+                f.cpu
+                    .map_or_else(|| "n/a".into(), |c| format!("{:.1} s", c.as_secs_f64())),
                 mib(f.peak_kib),
                 f.crates,
                 f.alone.as_secs_f64()
@@ -316,6 +391,23 @@ impl Reqwest {
         } else {
             "rustls"
         }
+    }
+
+    fn tls_label(&self) -> &'static str {
+        match self.tls_feature() {
+            "rustls" => "rustls (its default TLS: aws-lc-rs)",
+            _ => "rustls-tls (ring)",
+        }
+    }
+
+    /// The TLS stack this crate builds (rustls on *ring*, no aws-lc-rs). A
+    /// client built on it needs a rustls provider installed in code.
+    fn with_ring_tls(&self) -> String {
+        format!(
+            "reqwest = {{ version = {:?}, features = [\"rustls-no-provider\"] }}\n\
+             rustls = {{ version = \"0.23\", default-features = false, features = [\"ring\", \"std\", \"tls12\"] }}",
+            self.0
+        )
     }
 
     /// The dependency a user adds for TLS; features unify with the crate's.
@@ -372,7 +464,10 @@ fn tool_version_of(bin: &Path) -> String {
         .output()
         .ok()
         .and_then(|o| String::from_utf8(o.stdout).ok())
-        .map_or_else(|| "cargo-progenitor: unknown version".into(), |v| v.trim().to_string())
+        .map_or_else(
+            || "cargo-progenitor: unknown version".into(),
+            |v| v.trim().to_string(),
+        )
 }
 
 /// `cargo-progenitor` from target/tools (installed there when missing) or PATH.
@@ -389,7 +484,10 @@ fn find_or_install_progenitor(root: &Path) -> anyhow::Result<PathBuf> {
     }) {
         return Ok(on_path);
     }
-    eprintln!("installing cargo-progenitor into {} (once)", tools.display());
+    eprintln!(
+        "installing cargo-progenitor into {} (once)",
+        tools.display()
+    );
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .args(["install", "cargo-progenitor", "--locked", "--root"])
         .arg(&tools)
@@ -403,9 +501,19 @@ fn find_or_install_progenitor(root: &Path) -> anyhow::Result<PathBuf> {
     Ok(local)
 }
 
+/// What `wait4` says of a finished process tree.
+#[derive(Clone, Copy)]
+struct Usage {
+    /// User + system time of every process of the tree: unlike the wall
+    /// time, hardly changed by other load on the machine.
+    cpu: Duration,
+    /// The largest resident set of any one process of the tree (KiB).
+    peak_kib: u64,
+}
+
 #[cfg(unix)]
 #[allow(unsafe_code)] // wait4 has no safe wrapper in std
-fn wait_with_rusage(child: std::process::Child) -> anyhow::Result<(bool, Option<u64>)> {
+fn wait_with_rusage(child: std::process::Child) -> anyhow::Result<(bool, Option<Usage>)> {
     let pid = child.id() as libc::pid_t;
     let mut status: libc::c_int = 0;
     // SAFETY: `rusage` is plain data that `wait4` fills; `pid` is our own
@@ -417,16 +525,21 @@ fn wait_with_rusage(child: std::process::Child) -> anyhow::Result<(bool, Option<
     }
     let ok = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
     // ru_maxrss is in KiB on Linux (bytes on macOS).
-    let rss = u64::try_from(usage.ru_maxrss).ok();
-    let rss = if cfg!(target_os = "macos") {
-        rss.map(|b| b / 1024)
+    let rss = u64::try_from(usage.ru_maxrss).unwrap_or(0);
+    let peak_kib = if cfg!(target_os = "macos") {
+        rss / 1024
     } else {
         rss
     };
-    Ok((ok, rss))
+    let time = |t: libc::timeval| {
+        Duration::from_secs(u64::try_from(t.tv_sec).unwrap_or(0))
+            + Duration::from_micros(u64::try_from(t.tv_usec).unwrap_or(0))
+    };
+    let cpu = time(usage.ru_utime) + time(usage.ru_stime);
+    Ok((ok, Some(Usage { cpu, peak_kib })))
 }
 
 #[cfg(not(unix))]
-fn wait_with_rusage(mut child: std::process::Child) -> anyhow::Result<(bool, Option<u64>)> {
+fn wait_with_rusage(mut child: std::process::Child) -> anyhow::Result<(bool, Option<Usage>)> {
     Ok((child.wait()?.success(), None))
 }

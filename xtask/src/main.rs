@@ -70,6 +70,11 @@ enum Command {
         /// workspace's), e.g. in a checkout of another commit.
         #[arg(long)]
         ours: Option<PathBuf>,
+        /// Also measure the default build of the okta-identity-source crate
+        /// of this checkout (a workspace root), e.g. `git archive main |
+        /// tar -x -C /tmp/base`, for a before/after in one run.
+        #[arg(long)]
+        baseline: Option<PathBuf>,
         /// The `cargo-progenitor` binary (default: target/tools/bin, then
         /// PATH, else installed into target/tools).
         #[arg(long)]
@@ -160,12 +165,14 @@ fn main() -> ExitCode {
         } => bench::run(&upstream, progenitor, runs),
         Command::BenchBuild {
             ours,
+            baseline,
             progenitor,
             spec,
             timings,
             keep,
         } => bench_build::run(bench_build::Options {
             ours,
+            baseline,
             progenitor,
             spec,
             timings,
