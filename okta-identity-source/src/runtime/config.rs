@@ -16,6 +16,11 @@
 //! This is the order the Okta SDKs document (the Python SDK implements env
 //! and YAML the other way round; this crate follows the documentation).
 //!
+//! The files are read with the `okta-yaml` feature. Without it, a file found
+//! at one of those places is not silently skipped: loading reports it as a
+//! problem naming the feature (sources without a home or working directory,
+//! such as `ConfigSources::empty().envs(std::env::vars())`, look for none).
+//!
 //! YAML files use the Okta SDKs' layout:
 //!
 //! ```yaml
@@ -80,6 +85,7 @@ pub const DEFAULT_RETRY_BASE_DELAY: Duration = Duration::from_millis(500);
 /// YAML files larger than this are refused (as the Python SDK does).
 const MAX_YAML_BYTES: u64 = 1024 * 1024;
 /// Nesting levels an `okta.yaml` may have (the layout needs four).
+#[cfg(feature = "okta-yaml")]
 const MAX_YAML_DEPTH: usize = 32;
 /// Default of [`ClientBuilder::max_response_bytes`].
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
@@ -281,7 +287,7 @@ impl ConfigSources {
 /// The client speaks TLS 1.3 and 1.2 through rustls and verifies the
 /// server with the platform's verifier and roots (plus any
 /// [`add_root_certificates_pem`](Self::add_root_certificates_pem)); it
-/// offers HTTP/2 and HTTP/1.1 by ALPN. The cryptography is the *ring*
+/// offers HTTP/2 (with the `http2` feature) and HTTP/1.1 by ALPN. The cryptography is the *ring*
 /// provider, unless the application installed a process-default rustls
 /// `CryptoProvider` (`CryptoProvider::install_default`) before
 /// [`build`](Self::build): that one is then used. The client never
@@ -342,7 +348,8 @@ impl ClientBuilder {
     }
 
     /// A builder preloaded from `~/.okta/okta.yaml`, the project file and the
-    /// process environment.
+    /// process environment (the files with the `okta-yaml` feature; without
+    /// it, a file that exists is reported by [`build`](Self::build)).
     pub fn from_env() -> Self {
         Self::from_sources(&ConfigSources::from_process())
     }
@@ -1462,6 +1469,7 @@ fn load_yaml_file(path: &Path, problems: &mut Vec<String>) -> Settings {
 /// time: indentation levels plus flow brackets plus `- ` sequence starts.
 /// The YAML parser's time grows with the square of a deep document's
 /// size, so a deep one is refused before it is parsed.
+#[cfg(feature = "okta-yaml")]
 fn yaml_depth(text: &str) -> usize {
     let mut indents: Vec<usize> = Vec::new();
     let mut flow = 0usize;
@@ -1495,6 +1503,17 @@ fn yaml_depth(text: &str) -> usize {
     deepest
 }
 
+/// Without the `okta-yaml` feature a file that is there is a problem, so
+/// that settings the user wrote in it are never silently missing.
+#[cfg(not(feature = "okta-yaml"))]
+fn parse_yaml(_text: &str, origin: &str, problems: &mut Vec<String>) -> Settings {
+    problems.push(format!(
+        "{origin}: not read: okta.yaml files are read with the `okta-yaml` feature of okta-identity-source, which this build does not enable; enable it, or give these settings in the environment or with ClientBuilder (ConfigSources::empty().envs(std::env::vars()) with ClientBuilder::from_sources reads no file)"
+    ));
+    Settings::default()
+}
+
+#[cfg(feature = "okta-yaml")]
 fn parse_yaml(text: &str, origin: &str, problems: &mut Vec<String>) -> Settings {
     use serde_yaml::Value;
     let depth = yaml_depth(text);
@@ -1583,11 +1602,13 @@ fn parse_yaml(text: &str, origin: &str, problems: &mut Vec<String>) -> Settings 
     }
 }
 
+#[cfg(feature = "okta-yaml")]
 struct YamlReader<'a> {
     origin: &'a str,
     problems: &'a mut Vec<String>,
 }
 
+#[cfg(feature = "okta-yaml")]
 impl YamlReader<'_> {
     fn find<'v>(
         &self,
@@ -1843,6 +1864,37 @@ mod tests {
         assert_eq!(s.connection_timeout, Some(Duration::from_secs(7)));
     }
 
+    #[cfg(not(feature = "okta-yaml"))]
+    #[test]
+    fn an_okta_yaml_file_without_the_feature_is_a_problem_naming_it() {
+        let home = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir(home.path().join(".okta")).expect("mkdir");
+        std::fs::write(
+            home.path().join(".okta").join("okta.yaml"),
+            "okta:\n  client:\n    requestTimeout: 5\n",
+        )
+        .expect("write");
+        let env = ConfigSources::empty()
+            .env("OKTA_CLIENT_ORGURL", "https://dev-1.okta.com")
+            .env(
+                "OKTA_CLIENT_TOKEN",
+                "00abcdefghijklmnopqrstuvwxyz0123456789AB",
+            );
+        let err = ClientBuilder::from_sources(&env.clone().home(home.path()))
+            .build()
+            .expect_err("a file that cannot be read is not skipped");
+        let text = err.to_string();
+        assert!(
+            text.contains("okta.yaml: not read") && text.contains("`okta-yaml` feature"),
+            "{text}"
+        );
+        // Sources without a home or working directory look for no file.
+        ClientBuilder::from_sources(&env)
+            .build()
+            .expect("environment alone");
+    }
+
+    #[cfg(feature = "okta-yaml")]
     #[test]
     fn yaml_layout() {
         let text = r#"
@@ -1882,6 +1934,7 @@ okta:
         assert_eq!(s.disable_https_check, Some(true));
     }
 
+    #[cfg(feature = "okta-yaml")]
     #[test]
     fn yaml_problems_are_reported() {
         let mut problems = Vec::new();
@@ -2160,7 +2213,11 @@ okta:
                 );
             }
         }
+    }
 
+    #[cfg(feature = "okta-yaml")]
+    #[test]
+    fn okta_yaml_messages_name_the_builder_method_that_fixes_them() {
         // okta.yaml values of the wrong type.
         let mut problems = Vec::new();
         let _ = parse_yaml(
