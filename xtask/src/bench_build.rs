@@ -303,30 +303,10 @@ fn timed_build(
     Ok((elapsed, usage, packages.len()))
 }
 
-/// The ten units that took longest, from the `UNIT_DATA` of a `--timings`
-/// report. Their durations overlap (two cores build at once).
+/// The ten units that took longest, from a `--timings` report. Their
+/// durations overlap (the cores build several at once).
 fn print_slowest_units(label: &str, html: &str) {
-    let units = html
-        .split_once("const UNIT_DATA = ")
-        .and_then(|(_, rest)| rest.split_once("];"))
-        .and_then(|(json, _)| {
-            serde_json::from_str::<Vec<serde_json::Value>>(&format!("{json}]")).ok()
-        })
-        .unwrap_or_default();
-    let mut units: Vec<(f64, String)> = units
-        .iter()
-        .map(|u| {
-            let target = u["target"].as_str().unwrap_or("").trim();
-            let name = u["name"].as_str().unwrap_or("?");
-            let name = if target.is_empty() {
-                name.to_owned()
-            } else {
-                format!("{name} ({target})")
-            };
-            (u["duration"].as_f64().unwrap_or(0.0), name)
-        })
-        .collect();
-    units.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let units = units_by_duration(html);
     let total: f64 = units.iter().map(|u| u.0).sum();
     let top: Vec<String> = units
         .iter()
@@ -338,6 +318,30 @@ fn print_slowest_units(label: &str, html: &str) {
         units.len(),
         top.join(", ")
     );
+}
+
+/// The `UNIT_DATA` of a cargo timings report: (seconds, unit), slowest first.
+fn units_by_duration(html: &str) -> Vec<(f64, String)> {
+    let data = html
+        .split_once("const UNIT_DATA = ")
+        .and_then(|(_, rest)| rest.split_once("];"))
+        .and_then(|(json, _)| {
+            serde_json::from_str::<Vec<serde_json::Value>>(&format!("{json}]")).ok()
+        })
+        .unwrap_or_default();
+    let mut units: Vec<(f64, String)> = data
+        .iter()
+        .map(|u| {
+            let name = u["name"].as_str().unwrap_or("?");
+            let name = match u["target"].as_str().map(str::trim) {
+                Some(target) if !target.is_empty() => format!("{name} ({target})"),
+                _ => name.to_owned(),
+            };
+            (u["duration"].as_f64().unwrap_or(0.0), name)
+        })
+        .collect();
+    units.sort_by(|a, b| b.0.total_cmp(&a.0));
+    units
 }
 
 fn table(rows: &[(String, Result<Figures, String>)]) -> String {
@@ -454,20 +458,16 @@ fn progenitor_crate(
             .context("progenitor's Cargo.toml: reqwest has no version")?
             .to_owned(),
     };
-    println!("{}", tool_version_of(&bin));
+    // cargo-progenitor has no --version; its crate names the client it pairs with.
+    println!(
+        "{} (generates for progenitor-client {})",
+        bin.display(),
+        manifest["dependencies"]
+            .get("progenitor-client")
+            .and_then(toml::Value::as_str)
+            .unwrap_or("?")
+    );
     Ok((out, "progenitor-api".into(), Reqwest(reqwest)))
-}
-
-fn tool_version_of(bin: &Path) -> String {
-    Command::new(bin)
-        .args(["progenitor", "--version"])
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .map_or_else(
-            || "cargo-progenitor: unknown version".into(),
-            |v| v.trim().to_string(),
-        )
 }
 
 /// `cargo-progenitor` from target/tools (installed there when missing) or PATH.
@@ -542,4 +542,38 @@ fn wait_with_rusage(child: std::process::Child) -> anyhow::Result<(bool, Option<
 #[cfg(not(unix))]
 fn wait_with_rusage(mut child: std::process::Child) -> anyhow::Result<(bool, Option<Usage>)> {
     Ok((child.wait()?.success(), None))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn units_are_read_from_a_timings_report_slowest_first() {
+        let html = r#"<script>
+const UNIT_DATA = [
+  {"i": 1, "name": "ring", "version": "0.17.14", "target": " build-script (run)", "duration": 2.5},
+  {"i": 2, "name": "reqwest", "version": "0.13.5", "target": "", "duration": 9.25}
+];
+const CONCURRENCY_DATA = [];
+</script>"#;
+        assert_eq!(
+            units_by_duration(html),
+            [
+                (9.25, "reqwest".to_owned()),
+                (2.5, "ring (build-script (run))".to_owned())
+            ]
+        );
+        assert!(units_by_duration("no report").is_empty());
+    }
+
+    #[test]
+    fn reqwest_tls_feature_follows_its_version() {
+        assert_eq!(Reqwest("0.12".into()).tls_feature(), "rustls-tls");
+        assert_eq!(Reqwest("0.13".into()).tls_feature(), "rustls");
+        assert_eq!(
+            Reqwest("0.13".into()).with_tls(),
+            r#"reqwest = { version = "0.13", features = ["rustls"] }"#
+        );
+    }
 }

@@ -94,11 +94,11 @@ fn ring_client_config(
 }
 
 fn alpn_protocols() -> Vec<Vec<u8>> {
-    let mut protocols = Vec::with_capacity(2);
-    #[cfg(feature = "http2")]
-    protocols.push(b"h2".to_vec());
-    protocols.push(b"http/1.1".to_vec());
-    protocols
+    if cfg!(feature = "http2") {
+        vec![b"h2".to_vec(), b"http/1.1".to_vec()]
+    } else {
+        vec![b"http/1.1".to_vec()]
+    }
 }
 
 fn platform_verifier(
