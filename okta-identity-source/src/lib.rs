@@ -64,7 +64,7 @@
 //! Okta), `fake` (a stateful fake Okta for tests), `okta-yaml` (reading
 //! `okta.yaml` files; without it a file that is present makes
 //! [`ClientBuilder::build`] fail with a message naming the feature, rather
-//! than be skipped), `http2` (HTTP/2 offered by ALPN; HTTP/1.1 otherwise, as
+//! than be skipped), `gzip` (gzip-compressed responses), `http2` (HTTP/2 offered by ALPN; HTTP/1.1 otherwise, as
 //! fast for the workflows, which send one request at a time), `cli` (the
 //! `okta-identity-source` command-line tool).
 

@@ -408,16 +408,18 @@ impl Reqwest {
     /// client built on it needs a rustls provider installed in code.
     fn with_ring_tls(&self) -> String {
         format!(
-            "reqwest = {{ version = {:?}, features = [\"rustls-no-provider\"] }}\n\
+            "reqwest = {{ version = {:?}, default-features = false, features = [\"rustls-no-provider\"] }}\n\
              rustls = {{ version = \"0.23\", default-features = false, features = [\"ring\", \"std\", \"tls12\"] }}",
             self.0
         )
     }
 
     /// The dependency a user adds for TLS; features unify with the crate's.
+    /// Only the TLS feature: reqwest's defaults (which include it, and also
+    /// HTTP/2, charset and system-proxy) stay off, as in the crate.
     fn with_tls(&self) -> String {
         format!(
-            "reqwest = {{ version = {:?}, features = [{:?}] }}",
+            "reqwest = {{ version = {:?}, default-features = false, features = [{:?}] }}",
             self.0,
             self.tls_feature()
         )
@@ -573,7 +575,7 @@ const CONCURRENCY_DATA = [];
         assert_eq!(Reqwest("0.13".into()).tls_feature(), "rustls");
         assert_eq!(
             Reqwest("0.13".into()).with_tls(),
-            r#"reqwest = { version = "0.13", features = ["rustls"] }"#
+            r#"reqwest = { version = "0.13", default-features = false, features = ["rustls"] }"#
         );
     }
 }

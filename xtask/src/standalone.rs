@@ -98,8 +98,9 @@ fn crate_name(out: &Path) -> anyhow::Result<String> {
     Ok(name)
 }
 
-/// Features of the client crate that the runtime's code itself tests.
-const RUNTIME_FEATURES: &[&str] = &["http2", "okta-yaml"];
+/// Features of the client crate that are the runtime's own (its code tests
+/// them, or they only add to its reqwest).
+const RUNTIME_FEATURES: &[&str] = &["gzip", "http2", "okta-yaml"];
 
 /// The runtime's non-optional dependencies and its own features (with the
 /// optional dependencies they enable), resolved against the workspace.
@@ -128,9 +129,8 @@ fn manifest(root: &Path, name: &str) -> anyhow::Result<String> {
         .and_then(|d| d.as_table())
         .cloned()
         .unwrap_or_default();
-    // The features the runtime's own code tests (`cfg(feature = …)`), with
-    // the optional dependencies they enable; the crate's other features
-    // are about modules that are not copied.
+    // The runtime's own features, with the optional dependencies they
+    // enable; the crate's other features are about modules not copied.
     let mut features = toml::Table::new();
     let crate_features = krate.get("features").and_then(|f| f.as_table());
     for feature in RUNTIME_FEATURES {
