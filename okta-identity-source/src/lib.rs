@@ -59,9 +59,14 @@
 //! # }
 //! ```
 //!
-//! Features: `import` (the `import::ImportJob` workflow), `sync` (the
-//! `sync::SyncJob` engine: a roster kept equal in Okta), `fake` (a stateful fake
-//! Okta for tests), `cli` (the `okta-identity-source` command-line tool).
+//! Features (only `okta-yaml` is on by default): `import` (the `import::ImportJob`
+//! workflow), `sync` (the `sync::SyncJob` engine: a roster kept equal in
+//! Okta), `fake` (a stateful fake Okta for tests), `okta-yaml` (on by default: reading
+//! `okta.yaml` files; without it a file that is present makes
+//! [`ClientBuilder::build`] fail with a message naming the feature, rather
+//! than be skipped), `gzip` (gzip-compressed responses), `http2` (HTTP/2 offered by ALPN; HTTP/1.1 otherwise, as
+//! fast for the workflows, which send one request at a time), `cli` (the
+//! `okta-identity-source` command-line tool).
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

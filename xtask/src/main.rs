@@ -61,14 +61,33 @@ enum Command {
         #[arg(long, default_value_t = 11)]
         runs: usize,
     },
-    /// Build a crate generated from a spec from clean, in a fresh target
-    /// directory, and print the wall time and peak memory: with its
-    /// dependencies, then the crate alone.
+    /// Clean debug builds, in one run, each in a scratch downstream crate
+    /// with a fresh target directory: this crate with default features, with
+    /// `import` + `fake`, and progenitor's crate from the same spec with and
+    /// without TLS. Prints wall time, peak memory and crates compiled.
     BenchBuild {
-        /// The spec (e.g. ../shared/okta/management-2026.06.3.yaml).
+        /// The okta-identity-source crate to measure (default: this
+        /// workspace's), e.g. in a checkout of another commit.
         #[arg(long)]
-        spec: PathBuf,
-        /// Keep the generated crate and target directory.
+        ours: Option<PathBuf>,
+        /// Also measure the default build of the okta-identity-source crate
+        /// of this checkout (a workspace root), e.g. `git archive main |
+        /// tar -x -C /tmp/base`, for a before/after in one run.
+        #[arg(long)]
+        baseline: Option<PathBuf>,
+        /// The `cargo-progenitor` binary (default: target/tools/bin, then
+        /// PATH, else installed into target/tools).
+        #[arg(long)]
+        progenitor: Option<PathBuf>,
+        /// Also build a crate generated from this spec by `xtask codegen
+        /// --out` (e.g. ../shared/okta/management-2026.06.3.yaml).
+        #[arg(long)]
+        spec: Option<PathBuf>,
+        /// Pass `--timings` to the clean builds; the reports are copied to
+        /// target/bench-build-timings/.
+        #[arg(long)]
+        timings: bool,
+        /// Keep the scratch crates and their target directories.
         #[arg(long)]
         keep: bool,
     },
@@ -144,7 +163,21 @@ fn main() -> ExitCode {
             progenitor,
             runs,
         } => bench::run(&upstream, progenitor, runs),
-        Command::BenchBuild { spec, keep } => bench_build::run(&spec, keep),
+        Command::BenchBuild {
+            ours,
+            baseline,
+            progenitor,
+            spec,
+            timings,
+            keep,
+        } => bench_build::run(bench_build::Options {
+            ours,
+            baseline,
+            progenitor,
+            spec,
+            timings,
+            keep,
+        }),
         Command::CheckTags {
             from,
             tag,

@@ -163,7 +163,12 @@ fn crate_name(out: &Path) -> anyhow::Result<String> {
     Ok(name)
 }
 
-/// The runtime's non-optional dependencies, resolved against the workspace.
+/// Features of the client crate that are the runtime's own (its code tests
+/// them, or they only add to its reqwest).
+const RUNTIME_FEATURES: &[&str] = &["gzip", "http2", "okta-yaml"];
+
+/// The runtime's non-optional dependencies and its own features (with the
+/// optional dependencies they enable), resolved against the workspace.
 fn manifest(root: &Path, name: &str) -> anyhow::Result<String> {
     let ws: toml::Table = fs::read_to_string(root.join("Cargo.toml"))?.parse()?;
     let krate: toml::Table =
@@ -189,12 +194,39 @@ fn manifest(root: &Path, name: &str) -> anyhow::Result<String> {
         .and_then(|d| d.as_table())
         .cloned()
         .unwrap_or_default();
+    // The runtime's own features, with the optional dependencies they
+    // enable; the crate's other features are about modules not copied.
+    let mut features = toml::Table::new();
+    let crate_features = krate.get("features").and_then(|f| f.as_table());
+    for feature in RUNTIME_FEATURES {
+        let Some(enables) = crate_features.and_then(|f| f.get(*feature)) else {
+            bail!("{CLIENT_CRATE}/Cargo.toml has no feature `{feature}`")
+        };
+        features.insert((*feature).into(), enables.clone());
+    }
+    // The copy's defaults are the client crate's, as far as they are the
+    // runtime's (so a copy reads okta.yaml files as the client crate does).
+    let defaults: Vec<toml::Value> = crate_features
+        .and_then(|f| f.get("default"))
+        .and_then(|d| d.as_array())
+        .into_iter()
+        .flatten()
+        .filter(|v| v.as_str().is_some_and(|f| RUNTIME_FEATURES.contains(&f)))
+        .cloned()
+        .collect();
+    features.insert("default".into(), toml::Value::Array(defaults));
+    let enabled_deps: Vec<String> = features
+        .values()
+        .filter_map(|v| v.as_array())
+        .flatten()
+        .filter_map(|v| v.as_str()?.strip_prefix("dep:").map(str::to_owned))
+        .collect();
     for (dep, spec) in crate_deps {
         let optional = spec
             .get("optional")
             .and_then(|o| o.as_bool())
             .unwrap_or(false);
-        if optional {
+        if optional && !enabled_deps.contains(&dep) {
             continue;
         }
         let from_ws = spec
@@ -214,6 +246,9 @@ fn manifest(root: &Path, name: &str) -> anyhow::Result<String> {
                 toml::Value::Table(t) => t.clone(),
                 _ => bail!("unexpected [workspace.dependencies] entry for `{dep}`"),
             };
+            if optional {
+                table.insert("optional".into(), true.into());
+            }
             if let Some(extra) = spec.get("features").and_then(|f| f.as_array()) {
                 let mut features = table
                     .get("features")
@@ -240,6 +275,7 @@ fn manifest(root: &Path, name: &str) -> anyhow::Result<String> {
     let mut doc = toml::Table::new();
     doc.insert("package".into(), toml::Value::Table(package));
     doc.insert("dependencies".into(), toml::Value::Table(deps));
+    doc.insert("features".into(), toml::Value::Table(features));
     // A workspace of its own, so it builds wherever it is generated.
     doc.insert("workspace".into(), toml::Value::Table(toml::Table::new()));
     Ok(format!(

@@ -19,7 +19,9 @@
 //! and 1.2), the platform verifier (`rustls-platform-verifier`; on Linux the
 //! system roots read by `rustls-native-certs`, which honours
 //! `SSL_CERT_FILE` and `SSL_CERT_DIR`) extended with the extra roots, no
-//! client certificate, SNI on, and ALPN `h2` then `http/1.1`.
+//! client certificate, SNI on, and ALPN `h2` then `http/1.1` (`http/1.1`
+//! alone without the crate's `http2` feature, as reqwest does without its
+//! own).
 
 use std::sync::Arc;
 
@@ -85,9 +87,18 @@ fn ring_client_config(
         .with_custom_certificate_verifier(Arc::new(verifier))
         .with_no_client_auth();
     // reqwest sets ALPN itself only on configurations it builds; HTTP/2 is
-    // used only when the server selects `h2` here.
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    // used only when the server selects `h2` here, so `h2` is offered only
+    // when reqwest can speak it.
+    config.alpn_protocols = alpn_protocols();
     Ok(config)
+}
+
+fn alpn_protocols() -> Vec<Vec<u8>> {
+    if cfg!(feature = "http2") {
+        vec![b"h2".to_vec(), b"http/1.1".to_vec()]
+    } else {
+        vec![b"http/1.1".to_vec()]
+    }
 }
 
 fn platform_verifier(
@@ -153,4 +164,18 @@ pub(crate) fn failure_hint(error: &(dyn std::error::Error + 'static)) -> Option<
         }
         _ => "TLS handshake failed",
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn h2_is_offered_exactly_with_the_http2_feature() {
+        let config = super::ring_client_config(&[]).expect("TLS configuration");
+        let offered: Vec<&[u8]> = config.alpn_protocols.iter().map(Vec::as_slice).collect();
+        if cfg!(feature = "http2") {
+            assert_eq!(offered, [&b"h2"[..], b"http/1.1"]);
+        } else {
+            assert_eq!(offered, [&b"http/1.1"[..]]);
+        }
+    }
 }

@@ -42,9 +42,10 @@ async fn a_post_without_body_says_content_length_zero_and_compression_is_offered
             r.head
         );
         let accept = r.header("accept-encoding").unwrap_or_default();
-        assert!(
+        assert_eq!(
             accept.contains("gzip"),
-            "no gzip in Accept-Encoding: {}",
+            cfg!(feature = "gzip"),
+            "gzip offered exactly with the gzip feature: {}",
             r.head
         );
     }
@@ -91,6 +92,7 @@ fn gzip_stored(data: &[u8]) -> Vec<u8> {
     out
 }
 
+#[cfg(feature = "gzip")]
 #[tokio::test]
 async fn a_gzip_answer_is_decoded() {
     let body = session("apsGzip", "CREATED").to_string();
@@ -162,6 +164,9 @@ async fn a_declared_huge_body_is_refused_unread_and_a_decompressed_one_is_capped
 
     // 1 MiB of JSON whitespace, gzip-encoded, chunked (no length): the
     // limit counts the decoded bytes.
+    if !cfg!(feature = "gzip") {
+        return;
+    }
     let mut big = vec![b' '; 1 << 20];
     big.extend_from_slice(session("aps1", "CREATED").to_string().as_bytes());
     let gz = gzip_stored(&big);

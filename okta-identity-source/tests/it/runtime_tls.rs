@@ -46,6 +46,7 @@ fn no_rustls_default() -> bool {
     rustls::crypto::CryptoProvider::get_default().is_none()
 }
 
+#[cfg(feature = "http2")]
 #[tokio::test]
 async fn a_trusted_private_ca_is_reached_over_http2() {
     assert!(no_rustls_default());

@@ -21,7 +21,7 @@ use crate::runtime::secret::SecretString;
 /// The client speaks TLS 1.3 and 1.2 through rustls and verifies the
 /// server with the platform's verifier and roots (plus any
 /// [`add_root_certificates_pem`](Self::add_root_certificates_pem)); it
-/// offers HTTP/2 and HTTP/1.1 by ALPN. The cryptography is the *ring*
+/// offers HTTP/2 (with the `http2` feature) and HTTP/1.1 by ALPN. The cryptography is the *ring*
 /// provider, unless the application installed a process-default rustls
 /// `CryptoProvider` (`CryptoProvider::install_default`) before
 /// [`build`](Self::build): that one is then used. The client never

@@ -130,6 +130,7 @@ pub(super) fn setter_hint(setting: &str) -> String {
 mod tests {
     use std::time::Duration;
 
+    #[cfg(feature = "okta-yaml")]
     use super::super::yaml::parse_yaml;
     use super::super::{AuthorizationMode, ClientBuilder, ConfigSources, Proxy};
     use crate::runtime::error::Error;
@@ -334,7 +335,11 @@ mod tests {
                 );
             }
         }
+    }
 
+    #[cfg(feature = "okta-yaml")]
+    #[test]
+    fn okta_yaml_messages_name_the_builder_method_that_fixes_them() {
         // okta.yaml values of the wrong type.
         let mut problems = Vec::new();
         let _ = parse_yaml(

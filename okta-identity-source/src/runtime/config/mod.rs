@@ -16,6 +16,12 @@
 //! This is the order the Okta SDKs document (the Python SDK implements env
 //! and YAML the other way round; this crate follows the documentation).
 //!
+//! The files are read with the `okta-yaml` feature (on by default). Without
+//! it, a file found at one of those places is not silently skipped: loading
+//! reports it as a problem naming the feature (sources without a home or
+//! working directory, such as `ConfigSources::empty().envs(std::env::vars())`,
+//! look for none).
+//!
 //! YAML files use the Okta SDKs' layout:
 //!
 //! ```yaml

@@ -75,7 +75,8 @@ impl ConfigSources {
 
 impl ClientBuilder {
     /// A builder preloaded from `~/.okta/okta.yaml`, the project file and the
-    /// process environment.
+    /// process environment (the files with the `okta-yaml` feature; without
+    /// it, a file that exists is reported by [`build`](ClientBuilder::build)).
     pub fn from_env() -> Self {
         Self::from_sources(&ConfigSources::from_process())
     }

@@ -2,14 +2,20 @@
 //! bounded in size and depth.
 
 use std::path::Path;
+#[cfg(feature = "okta-yaml")]
 use std::time::Duration;
 
+#[cfg(feature = "okta-yaml")]
 use super::hints::setter_hint;
-use super::layer::{Settings, parse_bool, split_scopes, to_port, to_u32};
+use super::layer::Settings;
+#[cfg(feature = "okta-yaml")]
+use super::layer::{parse_bool, split_scopes, to_port, to_u32};
+#[cfg(feature = "okta-yaml")]
 use crate::runtime::secret::SecretString;
 
 /// YAML files larger than this are refused (as the Python SDK does).
 pub(super) const MAX_YAML_BYTES: u64 = 1024 * 1024;
+#[cfg(feature = "okta-yaml")]
 /// Nesting levels an `okta.yaml` may have (the layout needs four).
 pub(super) const MAX_YAML_DEPTH: usize = 32;
 
@@ -32,6 +38,7 @@ pub(super) fn load_yaml_file(path: &Path, problems: &mut Vec<String>) -> Setting
     parse_yaml(&text, &path.display().to_string(), problems)
 }
 
+#[cfg(feature = "okta-yaml")]
 /// The nesting depth of a YAML text, over-estimated cheaply and in linear
 /// time: indentation levels plus flow brackets plus `- ` sequence starts.
 /// The YAML parser's time grows with the square of a deep document's
@@ -69,6 +76,17 @@ pub(super) fn yaml_depth(text: &str) -> usize {
     deepest
 }
 
+/// Without the `okta-yaml` feature a file that is there is a problem, so
+/// that settings the user wrote in it are never silently missing.
+#[cfg(not(feature = "okta-yaml"))]
+pub(super) fn parse_yaml(_text: &str, origin: &str, problems: &mut Vec<String>) -> Settings {
+    problems.push(format!(
+        "{origin}: not read: okta.yaml files are read with the `okta-yaml` feature of okta-identity-source, which this build does not enable; enable it, or give these settings in the environment or with ClientBuilder (ConfigSources::empty().envs(std::env::vars()) with ClientBuilder::from_sources reads no file)"
+    ));
+    Settings::default()
+}
+
+#[cfg(feature = "okta-yaml")]
 pub(super) fn parse_yaml(text: &str, origin: &str, problems: &mut Vec<String>) -> Settings {
     use serde_yaml::Value;
     let depth = yaml_depth(text);
@@ -157,11 +175,13 @@ pub(super) fn parse_yaml(text: &str, origin: &str, problems: &mut Vec<String>) -
     }
 }
 
+#[cfg(feature = "okta-yaml")]
 pub(super) struct YamlReader<'a> {
     origin: &'a str,
     problems: &'a mut Vec<String>,
 }
 
+#[cfg(feature = "okta-yaml")]
 impl YamlReader<'_> {
     fn find<'v>(
         &self,
@@ -268,6 +288,7 @@ impl YamlReader<'_> {
 mod tests {
     use super::*;
 
+    #[cfg(feature = "okta-yaml")]
     #[test]
     fn yaml_layout() {
         let text = r#"
@@ -307,6 +328,7 @@ okta:
         assert_eq!(s.disable_https_check, Some(true));
     }
 
+    #[cfg(feature = "okta-yaml")]
     #[test]
     fn yaml_problems_are_reported() {
         let mut problems = Vec::new();
@@ -326,5 +348,38 @@ okta:
         let mut problems = Vec::new();
         parse_yaml("other: 1\n", "x.yaml", &mut problems);
         assert!(problems[0].contains("okta.client"));
+    }
+
+    #[cfg(not(feature = "okta-yaml"))]
+    #[test]
+    fn an_okta_yaml_file_without_the_feature_is_a_problem_naming_it() {
+        use super::super::{ClientBuilder, ConfigSources};
+        // std only: the runtime's unit tests also run in standalone copies.
+        let home = std::env::temp_dir().join(format!("okta-yaml-off-{}", std::process::id()));
+        std::fs::create_dir_all(home.join(".okta")).expect("mkdir");
+        std::fs::write(
+            home.join(".okta").join("okta.yaml"),
+            "okta:\n  client:\n    requestTimeout: 5\n",
+        )
+        .expect("write");
+        let env = ConfigSources::empty()
+            .env("OKTA_CLIENT_ORGURL", "https://dev-1.okta.com")
+            .env(
+                "OKTA_CLIENT_TOKEN",
+                "00abcdefghijklmnopqrstuvwxyz0123456789AB",
+            );
+        let err = ClientBuilder::from_sources(&env.clone().home(&home))
+            .build()
+            .expect_err("a file that cannot be read is not skipped");
+        let _ = std::fs::remove_dir_all(&home);
+        let text = err.to_string();
+        assert!(
+            text.contains("okta.yaml: not read") && text.contains("`okta-yaml` feature"),
+            "{text}"
+        );
+        // Sources without a home or working directory look for no file.
+        ClientBuilder::from_sources(&env)
+            .build()
+            .expect("environment alone");
     }
 }
