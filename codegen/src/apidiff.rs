@@ -6,7 +6,9 @@
 //! - Generated structs and enums are `#[non_exhaustive]`
 //!   ([`NON_EXHAUSTIVE`]), so a new field, enum variant or union member is
 //!   minor: no downstream struct literal, struct pattern or exhaustive
-//!   `match` can name them all.
+//!   `match` can name them all. A new required field is major: it is a
+//!   new argument of the struct's `new` (unless it is a single-value enum,
+//!   which `new` fills in).
 //! - A new type, operation (method) or `…_stream` method is minor; so is a
 //!   new optional parameter of an operation that already takes a `…Params`
 //!   struct (a field of a non-exhaustive struct with `Default`).
@@ -136,7 +138,7 @@ pub fn diff(old: &Api, new: &Api) -> Report {
                 Level::Minor,
                 What::Added,
                 format!("{} {name}", kind_name(&t.kind)),
-                None,
+                t.renamed.clone(),
                 &t.pointer,
             ),
             Some(o) => d.type_def(o, t),
@@ -274,8 +276,11 @@ impl Differ {
                 for (fname, f) in &nf {
                     let fat = field_pointer(at, f);
                     match of.get(fname) {
+                        // A new required field is a new argument of `new`.
                         None => self.push(
-                            if NON_EXHAUSTIVE {
+                            if NON_EXHAUSTIVE
+                                && (f.presence != Presence::Required || f.fixed.is_some())
+                            {
                                 Level::Minor
                             } else {
                                 Level::Major

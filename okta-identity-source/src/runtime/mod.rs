@@ -40,6 +40,7 @@
 //!   file before it is printed.
 //! - `paginate`: [`paginate`], a stream following `Link: <…>; rel="next"`.
 //! - `nullable`: [`Nullable`], the tri-state field of upserts.
+//! - `unknown`: [`UnknownValue`], the catch-all of a string enum.
 //! - `de`, `ser`: the one `Deserialize` and `Serialize` path every
 //!   generated struct calls.
 
@@ -61,6 +62,7 @@ pub mod ser;
 #[doc(hidden)]
 pub mod testing;
 mod tls;
+mod unknown;
 
 pub use call::{Binary, Call, Decode, Empty, Json, Method, Operation, Response, Text};
 pub use client::Client;
@@ -74,6 +76,7 @@ pub use error::{
 pub use nullable::Nullable;
 pub use paginate::{paginate, paginate_with};
 pub use secret::SecretString;
+pub use unknown::UnknownValue;
 
 /// The `User-Agent` product token: `<crate name>-rust/<crate version>`.
 pub const SDK_PRODUCT: &str = concat!(env!("CARGO_PKG_NAME"), "-rust/", env!("CARGO_PKG_VERSION"));
