@@ -86,14 +86,15 @@ fn field_write(f: &Field) -> TokenStream {
 }
 
 /// How the shared `runtime::de::object` takes one field out of the object:
-/// a required field must be present; the others default when absent
-/// (`None`, `Nullable::Undefined`), as a required nullable field always has.
+/// a required field must be present (a required nullable one may be `null`,
+/// which is `None`); the others default when absent (`None`,
+/// `Nullable::Undefined`).
 fn field_init(f: &Field) -> TokenStream {
     let name = format_ident!("{}", f.rust_name);
     let wire = &f.wire_name;
     match f.presence {
-        Presence::Required => quote!(#name: o.required(#wire)?,),
-        Presence::RequiredNullable | Presence::Optional | Presence::OptionalNullable => {
+        Presence::Required | Presence::RequiredNullable => quote!(#name: o.required(#wire)?,),
+        Presence::Optional | Presence::OptionalNullable => {
             quote!(#name: o.field(#wire),)
         }
     }
