@@ -949,6 +949,47 @@ components:
                     .starts_with("major  changed  type of field S::id: Option<String> → String")),
             "{r}"
         );
+        // A new required field is a new argument of `new`: major; a new
+        // required single-value enum is filled in by `new`: minor.
+        let new_required = BASE.replace(
+            "      properties:\n        id:",
+            "      required: [name]\n      properties:\n        name: {type: string}\n        id:",
+        );
+        let r = report(BASE, &new_required);
+        assert!(
+            lines(&r)
+                .iter()
+                .any(|l| l.starts_with("major  added    field S::name: String")),
+            "{r}"
+        );
+        let new_fixed = BASE
+            .replace(
+                "      properties:\n        id:",
+                "      required: [kind]\n      properties:\n        kind: {$ref: '#/components/schemas/Kind'}\n        id:",
+            )
+            .replace(
+                "    Status: {type: string, enum: [A, B]}\n",
+                "    Status: {type: string, enum: [A, B]}\n    Kind: {type: string, enum: [ONE]}\n",
+            );
+        let r = report(BASE, &new_fixed);
+        assert!(
+            lines(&r)
+                .iter()
+                .any(|l| l.starts_with("minor  added    field S::kind: Kind")),
+            "{r}"
+        );
+        // A schema named like a crate-root item is renamed, and says why.
+        let clash = BASE.replace(
+            "    Status: {type: string, enum: [A, B]}\n",
+            "    Status: {type: string, enum: [A, B]}\n    Client: {type: string, enum: [X]}\n",
+        );
+        let r = report(BASE, &clash);
+        assert!(
+            lines(&r).iter().any(|l| l.starts_with(
+                "minor  added    enum ClientModel: Named `ClientModel`, not `Client` as in the spec: `Client` is `crate::Client`."
+            )),
+            "{r}"
+        );
         let first_param = BASE.replace(
             "        - {name: after, in: query, schema: {type: string}}\n",
             "",
