@@ -952,12 +952,7 @@ async fn an_unknown_future_status_is_kept() {
         IdentitySourceSessionStatus::from("TRIGGERED"),
         IdentitySourceSessionStatus::Triggered
     );
-    assert_eq!(
-        session.status,
-        "PAUSED"
-            .parse::<IdentitySourceSessionStatus>()
-            .expect("infallible")
-    );
+    assert_eq!(session.status, IdentitySourceSessionStatus::from("PAUSED"));
     assert_eq!(
         serde_json::to_value(&session).expect("serialises")["status"],
         "PAUSED"

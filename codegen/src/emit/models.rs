@@ -235,14 +235,6 @@ fn enum_def(docs: &TokenStream, name: &proc_macro2::Ident, e: &StringEnum) -> To
             }
         }
 
-        impl ::std::str::FromStr for #name {
-            type Err = ::std::convert::Infallible;
-
-            fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-                ::std::result::Result::Ok(Self::from(value))
-            }
-        }
-
         impl ::std::fmt::Display for #name {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())

@@ -115,12 +115,6 @@ impl ::std::convert::From<&str> for BulkDeleteRequestBodyEntityType {
         }
     }
 }
-impl ::std::str::FromStr for BulkDeleteRequestBodyEntityType {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(Self::from(value))
-    }
-}
 impl ::std::fmt::Display for BulkDeleteRequestBodyEntityType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
@@ -591,12 +585,6 @@ impl ::std::convert::From<&str> for BulkUpsertRequestBodyEntityType {
             "USERS" => Self::Users,
             other => Self::Unknown(crate::runtime::UnknownValue::new(other)),
         }
-    }
-}
-impl ::std::str::FromStr for BulkUpsertRequestBodyEntityType {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(Self::from(value))
     }
 }
 impl ::std::fmt::Display for BulkUpsertRequestBodyEntityType {
@@ -1579,12 +1567,6 @@ impl ::std::convert::From<&str> for IdentitySourceSessionStatus {
             "TRIGGERED" => Self::Triggered,
             other => Self::Unknown(crate::runtime::UnknownValue::new(other)),
         }
-    }
-}
-impl ::std::str::FromStr for IdentitySourceSessionStatus {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(Self::from(value))
     }
 }
 impl ::std::fmt::Display for IdentitySourceSessionStatus {
