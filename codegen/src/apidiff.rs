@@ -6,7 +6,9 @@
 //! - Generated structs and enums are `#[non_exhaustive]`
 //!   ([`NON_EXHAUSTIVE`]), so a new field, enum variant or union member is
 //!   minor: no downstream struct literal, struct pattern or exhaustive
-//!   `match` can name them all.
+//!   `match` can name them all. A new required field is major: it is a
+//!   new argument of the struct's `new` (unless it is a single-value enum,
+//!   which `new` fills in).
 //! - A new type, operation (method) or `…_stream` method is minor; so is a
 //!   new optional parameter of an operation that already takes a `…Params`
 //!   struct (a field of a non-exhaustive struct with `Default`).
@@ -136,7 +138,7 @@ pub fn diff(old: &Api, new: &Api) -> Report {
                 Level::Minor,
                 What::Added,
                 format!("{} {name}", kind_name(&t.kind)),
-                None,
+                t.renamed.clone(),
                 &t.pointer,
             ),
             Some(o) => d.type_def(o, t),
@@ -274,8 +276,11 @@ impl Differ {
                 for (fname, f) in &nf {
                     let fat = field_pointer(at, f);
                     match of.get(fname) {
+                        // A new required field is a new argument of `new`.
                         None => self.push(
-                            if NON_EXHAUSTIVE {
+                            if NON_EXHAUSTIVE
+                                && (f.presence != Presence::Required || f.fixed.is_some())
+                            {
                                 Level::Minor
                             } else {
                                 Level::Major
@@ -942,6 +947,47 @@ components:
                 .iter()
                 .any(|l| l
                     .starts_with("major  changed  type of field S::id: Option<String> → String")),
+            "{r}"
+        );
+        // A new required field is a new argument of `new`: major; a new
+        // required single-value enum is filled in by `new`: minor.
+        let new_required = BASE.replace(
+            "      properties:\n        id:",
+            "      required: [name]\n      properties:\n        name: {type: string}\n        id:",
+        );
+        let r = report(BASE, &new_required);
+        assert!(
+            lines(&r)
+                .iter()
+                .any(|l| l.starts_with("major  added    field S::name: String")),
+            "{r}"
+        );
+        let new_fixed = BASE
+            .replace(
+                "      properties:\n        id:",
+                "      required: [kind]\n      properties:\n        kind: {$ref: '#/components/schemas/Kind'}\n        id:",
+            )
+            .replace(
+                "    Status: {type: string, enum: [A, B]}\n",
+                "    Status: {type: string, enum: [A, B]}\n    Kind: {type: string, enum: [ONE]}\n",
+            );
+        let r = report(BASE, &new_fixed);
+        assert!(
+            lines(&r)
+                .iter()
+                .any(|l| l.starts_with("minor  added    field S::kind: Kind")),
+            "{r}"
+        );
+        // A schema named like a crate-root item is renamed, and says why.
+        let clash = BASE.replace(
+            "    Status: {type: string, enum: [A, B]}\n",
+            "    Status: {type: string, enum: [A, B]}\n    Client: {type: string, enum: [X]}\n",
+        );
+        let r = report(BASE, &clash);
+        assert!(
+            lines(&r).iter().any(|l| l.starts_with(
+                "minor  added    enum ClientModel: Named `ClientModel`, not `Client` as in the spec: `Client` is `crate::Client`."
+            )),
             "{r}"
         );
         let first_param = BASE.replace(

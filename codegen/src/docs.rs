@@ -192,17 +192,93 @@ fn inline(line: &str) -> String {
         if c == ']' {
             // Closing bracket of a real link stays; an unmatched one is escaped.
             if chars.get(i + 1) == Some(&'(') {
-                out.push(c);
+                out.push_str("](");
+                i += 2;
+                // A site-relative link (`/openapi/…`, `/docs/…`) points into
+                // developer.okta.com, where the spec is published.
+                if chars.get(i) == Some(&'/') && chars.get(i + 1) != Some(&'/') {
+                    if starts_with_at(&chars, i, "/openapi/") {
+                        out.push_str(OKTA_DOCS_API);
+                    } else {
+                        out.push_str(OKTA_SITE);
+                    }
+                }
             } else {
                 out.push_str("\\]");
+                i += 1;
             }
-            i += 1;
+            continue;
+        }
+        if c == '<'
+            && let Some((end, replacement)) = html_tag(&chars, i)
+        {
+            out.push_str(replacement);
+            i = end;
             continue;
         }
         out.push(c);
         i += 1;
     }
     out
+}
+
+/// Where Okta's site-relative links point: `/docs/…` and the rest under the
+/// site, `/openapi/…` (the API reference) under its `docs/api`.
+const OKTA_SITE: &str = "https://developer.okta.com";
+const OKTA_DOCS_API: &str = "https://developer.okta.com/docs/api";
+
+/// HTML elements of Okta's prose that rustdoc would show as raw tags or
+/// warn about: dropped, keeping their text.
+const HTML_TAGS: &[&str] = &[
+    "a", "b", "br", "code", "details", "div", "em", "hr", "i", "img", "li", "ol", "p", "span",
+    "strong", "sub", "summary", "sup", "table", "tbody", "td", "th", "thead", "tr", "u", "ul",
+];
+
+/// An HTML tag starting at `chars[start]` (`<`) that the docs drop: the index
+/// after its `>` and what replaces it. Okta's lifecycle badges
+/// (`<x-lifecycle class="ea">`) become words; other tags of Okta's site
+/// (`x-…`) and plain HTML elements ([`HTML_TAGS`]) vanish (`<br>` is a
+/// space). Anything else (`<https://…>` autolinks, `<id>` placeholders) is
+/// not a tag to drop.
+fn html_tag(chars: &[char], start: usize) -> Option<(usize, &'static str)> {
+    let mut i = start + 1;
+    let closing = chars.get(i) == Some(&'/');
+    if closing {
+        i += 1;
+    }
+    let name_start = i;
+    while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '-') {
+        i += 1;
+    }
+    let name: String = chars[name_start..i]
+        .iter()
+        .collect::<String>()
+        .to_ascii_lowercase();
+    if name.is_empty() || !(name.starts_with("x-") || HTML_TAGS.contains(&name.as_str())) {
+        return None;
+    }
+    match chars.get(i) {
+        Some('>' | ' ' | '/' | '\t') => {}
+        _ => return None,
+    }
+    let close = i + chars[i..].iter().position(|c| *c == '>')?;
+    let attrs: String = chars[i..close].iter().collect();
+    let replacement = match name.as_str() {
+        "x-lifecycle" if !closing => {
+            if attrs.contains("\"ea\"") {
+                "(Early Access) "
+            } else if attrs.contains("\"oie\"") {
+                "(Identity Engine) "
+            } else if attrs.contains("\"beta\"") {
+                "(Beta) "
+            } else {
+                ""
+            }
+        }
+        "br" => " ",
+        _ => "",
+    };
+    Some((close + 1, replacement))
 }
 
 fn starts_with_at(chars: &[char], i: usize, pat: &str) -> bool {
@@ -275,6 +351,31 @@ mod tests {
                 &["see [the guide](https://x.example/g) now"],
             ),
             ("a [b\n\nc", &["a \\[b", "", "c"]),
+            (
+                "<x-lifecycle-container><x-lifecycle class=\"ea\"></x-lifecycle> <x-lifecycle class=\"oie\"></x-lifecycle></x-lifecycle-container>Resource",
+                &["(Early Access)  (Identity Engine) Resource"],
+            ),
+            ("SSO only<br>", &["SSO only "]),
+            (
+                "<details><summary>More</summary>text</details>",
+                &["Moretext"],
+            ),
+            (
+                "a `<br>` and <id> and <https://x.example>",
+                &["a `<br>` and <id> and <https://x.example>"],
+            ),
+            (
+                "see [Users](/openapi/okta-management/management/tag/User/)",
+                &[
+                    "see [Users](https://developer.okta.com/docs/api/openapi/okta-management/management/tag/User/)",
+                ],
+            ),
+            (
+                "a [feature](/docs/concepts/x/#y) and [abs](https://x.example/a)",
+                &[
+                    "a [feature](https://developer.okta.com/docs/concepts/x/#y) and [abs](https://x.example/a)",
+                ],
+            ),
         ];
         for (input, want) in cases {
             assert_eq!(clean(input), *want, "clean({input:?})");

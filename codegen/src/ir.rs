@@ -21,6 +21,9 @@ pub struct TypeDef {
     /// Where in the spec the type comes from (`#/components/schemas/X`, or
     /// the inline schema's pointer).
     pub pointer: String,
+    /// Why the type is not named as in the spec (a reserved name), for the
+    /// API change report.
+    pub renamed: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -38,7 +41,8 @@ pub struct Struct {
     pub fields: Vec<Field>,
     /// Properties the schema does not declare.
     pub additional: Additional,
-    /// Every field has a default value, so `Default` can be derived.
+    /// Every required field has a value of its own (a single-value enum), so
+    /// `new()` takes no argument and the struct implements `Default`.
     pub derive_default: bool,
 }
 
@@ -59,6 +63,12 @@ pub struct Field {
     /// Boxed to break a containment cycle.
     pub boxed: bool,
     pub docs: Docs,
+    /// `readOnly` in the spec: sent by the server only. Required only where
+    /// the type is never part of a request (settled when lowering finishes).
+    pub read_only: bool,
+    /// A required field whose type is a single-value string enum: the Rust
+    /// name of that one variant, which `new` fills in (it is no argument).
+    pub fixed: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -35,6 +35,33 @@ fn fix_keyword_and_digit(mut name: String, digit_prefix: &str) -> String {
     name
 }
 
+/// Names a generated model must not take, with the item that has it: the
+/// crate root's items (`models::Error` beside `crate::Error` would make
+/// every `use` of both a conflict) and what `models` re-exports for fields.
+/// A schema with one of these names gets `Model` appended, and its docs say
+/// why.
+pub const RESERVED_TYPE_NAMES: &[(&str, &str)] = &[
+    ("Call", "crate::Call"),
+    ("Client", "crate::Client"),
+    ("ClientBuilder", "crate::ClientBuilder"),
+    ("Error", "crate::Error"),
+    ("Map", "crate::models::Map"),
+    ("Nullable", "crate::models::Nullable"),
+    ("Response", "crate::Response"),
+    ("Result", "crate::Result"),
+    ("UnknownValue", "crate::models::UnknownValue"),
+    ("Value", "crate::models::Value"),
+];
+
+/// The name a type wanting `name` gets instead when `name` is reserved
+/// ([`RESERVED_TYPE_NAMES`]), with the item that holds it.
+pub fn avoid_reserved(name: &str) -> Option<(String, &'static str)> {
+    RESERVED_TYPE_NAMES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, item)| (format!("{name}Model"), *item))
+}
+
 /// `UpperCamelCase` for types and enum variants. Empty when `raw` has no
 /// letter or digit at all (the caller supplies a fallback).
 pub fn type_name(raw: &str) -> String {

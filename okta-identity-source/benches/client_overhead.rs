@@ -198,7 +198,6 @@ fn main() {
             .block_on(async move { client.create_identity_source_session(&isid).await })
             .unwrap_or_else(|e| panic!("create: {e}"))
             .id
-            .unwrap_or_default()
     };
     let faked = Server {
         base_url: fake.base_url().to_owned(),

@@ -19,42 +19,31 @@
 //!   `fake.client()` give a running fake and a client for it in two lines.
 //!
 //! ```no_run
-//! use okta_identity_source::Client;
 //! use okta_identity_source::models::{
-//!     BulkUpsertRequestBody, BulkUpsertRequestBodyEntityType, BulkUpsertRequestBodyProfilesItem,
-//!     IdentitySourceSessionStatus, IdentitySourceUserProfileForUpsert,
+//!     BulkDeleteRequestBody, BulkUpsertRequestBody, BulkUpsertRequestBodyProfilesItem as Entry,
+//!     IdentitySourceSessionStatus as Status, IdentitySourceUserProfileForDelete as Gone,
+//!     IdentitySourceUserProfileForUpsert as Profile, Nullable,
 //! };
-//! use okta_identity_source::runtime::Nullable;
-//!
-//! # async fn demo() -> Result<(), okta_identity_source::Error> {
+//! # async fn demo() -> okta_identity_source::Result<()> {
 //! // OKTA_CLIENT_ORGURL + OKTA_CLIENT_TOKEN (or okta.yaml), like every Okta SDK.
-//! let client = Client::from_env()?;
-//! let source = "0oa3l6l6WK6h0R0QW0g4";
+//! let (client, source) = (okta_identity_source::Client::from_env()?, "0oa3l6l6WK6h0R0QW0g4");
+//! let sid = client.create_identity_source_session(source).await?.id;
 //!
-//! let session = client.create_identity_source_session(source).await?;
-//! let sid = session.id.clone().unwrap_or_default();
-//!
-//! // Models are built with chained setters named after their fields.
-//! let mut profile = IdentitySourceUserProfileForUpsert::default()
-//!     .user_name("isaac.brock@example.com")
-//!     .email("isaac.brock@example.com")
-//!     .first_name("Isaac");
+//! let mut profile = Profile::new().user_name("isaac.brock@example.com").first_name("Isaac");
 //! profile.mobile_phone = Nullable::Null; // sent as null: Okta clears the attribute
-//! // Custom attributes of your identity source's schema reach the wire.
-//! profile.additional_properties.insert("department".into(), "Engineering".into());
-//!
-//! let body = BulkUpsertRequestBody::default()
-//!     .entity_type(BulkUpsertRequestBodyEntityType::Users)
-//!     .profiles(vec![BulkUpsertRequestBodyProfilesItem::default()
-//!         .external_id("EXT123456784C2IF")
-//!         .profile(profile)]);
-//! client.upload_identity_source_data_for_upsert(source, &sid, Some(&body)).await?;
-//! let triggered = client.start_import_from_identity_source(source, &sid).await?;
-//! assert_eq!(triggered.status, Some(IdentitySourceSessionStatus::Triggered));
+//! profile.additional_properties.insert("department".into(), "Engineering".into()); // custom
+//! let upsert = BulkUpsertRequestBody::new(vec![Entry::new("EXT123456784C2IF", profile)]);
+//! client.upload_identity_source_data_for_upsert(source, &sid, Some(&upsert)).await?;
+//! let delete = BulkDeleteRequestBody::new(vec![Gone::new("EXT123456784C3IF")]);
+//! client.upload_identity_source_data_for_delete(source, &sid, Some(&delete)).await?;
+//! assert_eq!(client.start_import_from_identity_source(source, &sid).await?.status, Status::Triggered);
 //!
 //! // Status, headers, request id and rate-limit figures of a successful call:
 //! let response = client.get_identity_source_session(source, &sid).send_with_response().await?;
 //! println!("{:?} {:?} {:?}", response.status(), response.request_id(), response.rate_limit());
+//! for s in client.list_identity_source_sessions(source).await? {
+//!     if s.status == Status::Created { client.delete_identity_source_session(source, &s.id).await? }
+//! }
 //! # Ok(())
 //! # }
 //! ```

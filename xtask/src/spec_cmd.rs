@@ -415,7 +415,7 @@ corrections:
         )
         .expect("updates");
         let ids: Vec<&str> = report.corrections.iter().map(|c| c.id.as_str()).collect();
-        assert_eq!(ids, ["C1", "C2", "C3", "C4", "A1"]);
+        assert_eq!(ids, ["C1", "C2", "C3", "C4", "A1", "C5", "C6"]);
         assert!(
             report
                 .corrections

@@ -16,6 +16,12 @@ pub fn emit(api: &Api) -> TokenStream {
             .map(|name| params_struct(name, &op.id, &op.optional_params))
     });
     quote! {
+        // What fields need, so a user needs no other crate to fill them:
+        // tri-state nullable fields, the catch-all of string enums, and JSON
+        // values (custom attributes, `additional_properties`).
+        pub use crate::runtime::{Nullable, UnknownValue};
+        pub use ::serde_json::{Map, Value};
+
         #(#types)*
         #(#params)*
     }
@@ -36,7 +42,7 @@ fn type_def(def: &TypeDef) -> TokenStream {
     let docs = doc_attrs(&def.docs);
     let name = format_ident!("{}", def.name);
     match &def.kind {
-        TypeKind::Struct(s) => struct_def(&docs, &name, s),
+        TypeKind::Struct(s) => struct_def(&docs, &name, s, &def.pointer),
         TypeKind::Enum(e) => enum_def(&docs, &name, e),
         TypeKind::Union(u) => union_def(&docs, &name, u),
         TypeKind::Alias(t) => {
@@ -80,20 +86,26 @@ fn field_write(f: &Field) -> TokenStream {
 }
 
 /// How the shared `runtime::de::object` takes one field out of the object:
-/// a required field must be present; the others default when absent
-/// (`None`, `Nullable::Undefined`), as a required nullable field always has.
+/// a required field must be present (a required nullable one may be `null`,
+/// which is `None`); the others default when absent (`None`,
+/// `Nullable::Undefined`).
 fn field_init(f: &Field) -> TokenStream {
     let name = format_ident!("{}", f.rust_name);
     let wire = &f.wire_name;
     match f.presence {
-        Presence::Required => quote!(#name: o.required(#wire)?,),
-        Presence::RequiredNullable | Presence::Optional | Presence::OptionalNullable => {
+        Presence::Required | Presence::RequiredNullable => quote!(#name: o.required(#wire)?,),
+        Presence::Optional | Presence::OptionalNullable => {
             quote!(#name: o.field(#wire),)
         }
     }
 }
 
-fn struct_def(docs: &TokenStream, name: &proc_macro2::Ident, s: &Struct) -> TokenStream {
+fn struct_def(
+    docs: &TokenStream,
+    name: &proc_macro2::Ident,
+    s: &Struct,
+    pointer: &str,
+) -> TokenStream {
     let fields = s.fields.iter().map(field_def);
     let inits = s.fields.iter().map(field_init);
     let writes = s.fields.iter().map(field_write);
@@ -123,7 +135,13 @@ fn struct_def(docs: &TokenStream, name: &proc_macro2::Ident, s: &Struct) -> Toke
         }
     };
     let default = if s.derive_default {
-        quote!(Default,)
+        quote! {
+            impl ::std::default::Default for #name {
+                fn default() -> Self {
+                    Self::new()
+                }
+            }
+        }
     } else {
         quote!()
     };
@@ -131,7 +149,7 @@ fn struct_def(docs: &TokenStream, name: &proc_macro2::Ident, s: &Struct) -> Toke
     let ne = non_exhaustive();
     quote! {
         #docs
-        #[derive(Clone, Debug, PartialEq, #default)]
+        #[derive(Clone, Debug, PartialEq)]
         #ne
         pub struct #name {
             #(#fields)*
@@ -139,6 +157,7 @@ fn struct_def(docs: &TokenStream, name: &proc_macro2::Ident, s: &Struct) -> Toke
         }
 
         #setters
+        #default
 
         impl ::serde::Serialize for #name {
             fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
@@ -151,7 +170,7 @@ fn struct_def(docs: &TokenStream, name: &proc_macro2::Ident, s: &Struct) -> Toke
 
         impl<'de> ::serde::Deserialize<'de> for #name {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
-                crate::runtime::de::object(deserializer, |#o| ::std::option::Option::Some(Self {
+                crate::runtime::de::object(deserializer, #pointer, |#o| ::std::option::Option::Some(Self {
                     #(#inits)*
                     #rest
                 }))
@@ -187,13 +206,14 @@ fn enum_def(docs: &TokenStream, name: &proc_macro2::Ident, e: &StringEnum) -> To
         #docs
         ///
         /// Forward compatible: a value the server adds later is kept in
-        /// `Unknown` and serialized back unchanged.
+        /// `Unknown` and serialized back unchanged. Parsing a known value
+        /// always gives its variant, so `Unknown` never holds one.
         #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #ne
         pub enum #name {
             #(#variants)*
             /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
+            Unknown(crate::runtime::UnknownValue),
         }
 
         impl #name {
@@ -210,7 +230,7 @@ fn enum_def(docs: &TokenStream, name: &proc_macro2::Ident, e: &StringEnum) -> To
             fn from(value: &str) -> Self {
                 match value {
                     #(#from_str)*
-                    other => Self::Unknown(::std::string::ToString::to_string(other)),
+                    other => Self::Unknown(crate::runtime::UnknownValue::new(other)),
                 }
             }
         }

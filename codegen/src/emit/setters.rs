@@ -1,6 +1,6 @@
 //! Construction of `#[non_exhaustive]` structs from outside the crate: one
-//! chained setter per field, named after the field, and, for a struct
-//! without `Default`, a `new` taking its required fields.
+//! chained setter per field, named after the field, and a `new` taking its
+//! required fields (a required single-value enum is set to its one value).
 //!
 //! The rule for a setter `fn name(self, value: impl Into<T>) -> Self`:
 //! - a required field `T` is set to the value;
@@ -69,11 +69,7 @@ pub fn for_struct(name: &proc_macro2::Ident, s: &Struct) -> TokenStream {
         .iter()
         .zip(names)
         .filter_map(|(f, n)| n.map(|n| field_setter(f, &n)));
-    let new = if s.derive_default {
-        quote!()
-    } else {
-        constructor(s)
-    };
+    let new = constructor(s);
     quote! {
         // Setters are named after their fields, whatever the name (`is_…`,
         // `add`): the naming lints for methods do not apply.
@@ -120,14 +116,14 @@ fn field_setter(f: &Field, setter: &str) -> TokenStream {
     }
 }
 
-/// `new` for a struct without `Default`: its required fields, in order; every
-/// other field starts empty (`None`, `Nullable::Undefined`, no additional
-/// properties).
+/// `new`: its required fields, in order, but for a single-value enum, which
+/// is set to its one value; every other field starts empty (`None`,
+/// `Nullable::Undefined`, no additional properties).
 fn constructor(s: &Struct) -> TokenStream {
     let required: Vec<&Field> = s
         .fields
         .iter()
-        .filter(|f| f.presence == Presence::Required)
+        .filter(|f| f.presence == Presence::Required && f.fixed.is_none())
         .collect();
     let args = required.iter().map(|f| {
         let n = format_ident!("{}", f.rust_name);
@@ -136,13 +132,24 @@ fn constructor(s: &Struct) -> TokenStream {
     });
     let inits = s.fields.iter().map(|f| {
         let n = format_ident!("{}", f.rust_name);
-        match f.presence {
-            Presence::Required if f.boxed => quote!(#n: ::std::boxed::Box::new(#n.into()),),
-            Presence::Required => quote!(#n: #n.into(),),
-            Presence::RequiredNullable | Presence::Optional => {
+        match (f.presence, &f.fixed) {
+            (Presence::Required, Some(v)) => {
+                let t = inner_ty(f);
+                let v = format_ident!("{}", v);
+                if f.boxed {
+                    quote!(#n: ::std::boxed::Box::new(#t::#v),)
+                } else {
+                    quote!(#n: #t::#v,)
+                }
+            }
+            (Presence::Required, None) if f.boxed => {
+                quote!(#n: ::std::boxed::Box::new(#n.into()),)
+            }
+            (Presence::Required, None) => quote!(#n: #n.into(),),
+            (Presence::RequiredNullable | Presence::Optional, _) => {
                 quote!(#n: ::std::option::Option::None,)
             }
-            Presence::OptionalNullable => quote!(#n: crate::runtime::Nullable::Undefined,),
+            (Presence::OptionalNullable, _) => quote!(#n: crate::runtime::Nullable::Undefined,),
         }
     });
     let rest = match &s.additional {
@@ -156,8 +163,13 @@ fn constructor(s: &Struct) -> TokenStream {
     } else {
         quote!()
     };
+    let doc = if required.is_empty() {
+        " A value with every field empty."
+    } else {
+        " A value with the required fields; the others are empty."
+    };
     quote! {
-        /// A value with the required fields; the others are empty.
+        #[doc = #doc]
         #allow
         pub fn new(#(#args),*) -> Self {
             Self {

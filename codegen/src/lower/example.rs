@@ -229,7 +229,7 @@ fn check(
                     for f in &s.fields {
                         let sub = format!("{path}/{}", f.wire_name);
                         match (map.get(&f.wire_name), f.presence) {
-                            (None, Presence::Required) => {
+                            (None, Presence::Required | Presence::RequiredNullable) => {
                                 return Err(format!(
                                     "missing required property `{}` {}",
                                     f.wire_name,

@@ -1,7 +1,7 @@
 //! The last lowering step: break containment cycles with `Box`, decide
 //! where `Default` can be derived, check examples, and sort everything.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use super::Cx;
 use crate::ir::{Api, Presence, Shape, TypeDef, TypeKind, TypeRef};
@@ -9,12 +9,15 @@ use crate::ir::{Api, Presence, Shape, TypeDef, TypeKind, TypeRef};
 impl<'a> Cx<'a> {
     pub(super) fn finish(&mut self) -> Api {
         self.alias_complex_types();
+        super::usage::relax_read_only(&mut self.types, &self.operations);
+        super::usage::fixed_values_and_defaults(&mut self.types);
         fill_shapes(&mut self.types);
         let examples = self.check_examples();
         let mut types = std::mem::take(&mut self.types);
         self.break_alias_cycles(&mut types);
         break_cycles(&mut types);
-        derive_defaults(&mut types);
+        super::usage::describe(&mut types, &self.operations);
+        super::usage::note_renames(&mut types, &self.reserved_renames);
         let mut operations = std::mem::take(&mut self.operations);
         operations.sort_by(|a, b| a.rust_name.cmp(&b.rust_name));
         let mut examples = examples;
@@ -137,6 +140,7 @@ impl Cx<'_> {
                     name,
                     kind: TypeKind::Alias(t),
                     pointer,
+                    renamed: None,
                 },
             );
         }
@@ -352,73 +356,6 @@ fn break_cycles(types: &mut BTreeMap<String, TypeDef>) {
                 }
             }
             TypeKind::Alias(_) | TypeKind::Enum(_) => {}
-        }
-    }
-}
-
-/// A struct derives `Default` when each required field's type has one; a
-/// cycle through required fields has none. Worked from the leaves up (a
-/// type is settled once everything it needs is), so it is linear and does
-/// not recurse, however long a chain of types is.
-fn derive_defaults(types: &mut BTreeMap<String, TypeDef>) {
-    // What each type needs to have a `Default`: None when it cannot have
-    // one whatever the others do, else the named types it needs.
-    let needs: BTreeMap<&str, Option<BTreeSet<&str>>> = types
-        .iter()
-        .map(|(name, def)| {
-            let direct: Vec<&TypeRef> = match &def.kind {
-                TypeKind::Struct(s) => s
-                    .fields
-                    .iter()
-                    .filter(|f| f.presence == Presence::Required)
-                    .map(|f| &f.ty)
-                    .collect(),
-                TypeKind::Alias(t) => vec![t],
-                TypeKind::Enum(_) | TypeKind::Union(_) => return (name.as_str(), None),
-            };
-            let mut named = BTreeSet::new();
-            for ty in direct {
-                match ty {
-                    TypeRef::Named(n) if types.contains_key(n) => {
-                        named.insert(n.as_str());
-                    }
-                    TypeRef::Named(_) | TypeRef::DateTime | TypeRef::Date => {
-                        return (name.as_str(), None);
-                    }
-                    _ => {}
-                }
-            }
-            (name.as_str(), Some(named))
-        })
-        .collect();
-    let mut waiting: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut needed_by: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    let mut ready: Vec<&str> = Vec::new();
-    for (&name, need) in &needs {
-        let Some(need) = need else { continue };
-        if need.is_empty() {
-            ready.push(name);
-        }
-        waiting.insert(name, need.len());
-        for &n in need {
-            needed_by.entry(n).or_default().push(name);
-        }
-    }
-    let mut has_default: BTreeSet<String> = BTreeSet::new();
-    while let Some(name) = ready.pop() {
-        has_default.insert(name.to_string());
-        for &user in needed_by.get(name).into_iter().flatten() {
-            if let Some(w) = waiting.get_mut(user) {
-                *w -= 1;
-                if *w == 0 {
-                    ready.push(user);
-                }
-            }
-        }
-    }
-    for (name, def) in types.iter_mut() {
-        if let TypeKind::Struct(s) = &mut def.kind {
-            s.derive_default = has_default.contains(name);
         }
     }
 }

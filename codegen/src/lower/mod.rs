@@ -9,6 +9,7 @@ mod example;
 mod finish;
 mod operation;
 mod schema;
+mod usage;
 
 pub use operation::RESERVED_METHODS;
 
@@ -151,6 +152,9 @@ pub(crate) struct Cx<'a> {
     type_scope: Scope,
     /// Who claimed which type name, for collision messages.
     claimed_by: BTreeMap<String, Pointer>,
+    /// Types renamed because their name is reserved: Rust name → (the name
+    /// they wanted, the item that has it).
+    reserved_renames: BTreeMap<String, (String, String)>,
     /// Component schema key → Rust type name.
     component_names: BTreeMap<String, String>,
     /// Type definitions by Rust name.
@@ -169,6 +173,7 @@ impl<'a> Cx<'a> {
             diags: Diagnostics::new(file),
             type_scope: Scope::new(),
             claimed_by: BTreeMap::new(),
+            reserved_renames: BTreeMap::new(),
             component_names: BTreeMap::new(),
             types: BTreeMap::new(),
             operations: Vec::new(),
@@ -188,7 +193,17 @@ impl<'a> Cx<'a> {
         } else {
             composed.as_str()
         };
+        let reserved = naming::avoid_reserved(wanted);
+        let wanted = match &reserved {
+            Some((instead, _)) => instead.as_str(),
+            None => wanted,
+        };
         let got = self.type_scope.claim(wanted);
+        if let Some((_, item)) = reserved {
+            let original = composed.clone();
+            self.reserved_renames
+                .insert(got.clone(), (original, item.to_string()));
+        }
         if got != wanted {
             let other = self
                 .claimed_by

@@ -217,6 +217,7 @@ impl<'a> Cx<'a> {
                 docs,
                 kind,
                 pointer: at.to_string(),
+                renamed: None,
             },
         );
     }
@@ -680,7 +681,9 @@ impl<'a> Cx<'a> {
             let hint = format!("{parent}{}", naming::type_name(wire));
             let ty = self.boxed_schema_type(prop, ptr, &hint);
             let (nullable, read_only, prop_docs) = self.property_facts(prop);
-            let is_required = required.iter().any(|r| r == wire) && !read_only;
+            // A required readOnly property is required in responses only;
+            // `finish` relaxes it in types that are part of a request.
+            let is_required = required.iter().any(|r| r == wire);
             let presence = match (is_required, nullable) {
                 (true, false) => Presence::Required,
                 (true, true) => Presence::RequiredNullable,
@@ -699,6 +702,8 @@ impl<'a> Cx<'a> {
                 presence,
                 boxed: false,
                 docs: prop_docs,
+                read_only,
+                fixed: None,
             });
         }
         fields

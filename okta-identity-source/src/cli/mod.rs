@@ -922,13 +922,10 @@ fn session_rows(sessions: &[IdentitySourceSession]) -> Vec<Vec<String>> {
         .iter()
         .map(|s| {
             vec![
-                s.id.clone().unwrap_or_default(),
-                s.status
-                    .as_ref()
-                    .map(ToString::to_string)
-                    .unwrap_or_default(),
-                s.created.map(|t| t.to_rfc3339()).unwrap_or_default(),
-                s.last_updated.map(|t| t.to_rfc3339()).unwrap_or_default(),
+                s.id.clone(),
+                s.status.to_string(),
+                s.created.to_rfc3339(),
+                s.last_updated.to_rfc3339(),
             ]
         })
         .collect()

@@ -60,8 +60,8 @@
 //! ```
 //! use okta_identity_source::fake::{FakeOkta, SessionStatus, UserStatus};
 //! use okta_identity_source::models::{
-//!     BulkUpsertRequestBody, BulkUpsertRequestBodyEntityType, BulkUpsertRequestBodyProfilesItem,
-//!     IdentitySourceSessionStatus, IdentitySourceUserProfileForUpsert,
+//!     BulkUpsertRequestBody, BulkUpsertRequestBodyProfilesItem, IdentitySourceSessionStatus,
+//!     IdentitySourceUserProfileForUpsert,
 //! };
 //!
 //! # #[tokio::main(flavor = "current_thread")]
@@ -71,16 +71,12 @@
 //! let source = fake.identity_source_id();
 //!
 //! // The session operations, through the typed client.
-//! let session = client.create_identity_source_session(source).await?;
-//! let sid = session.id.clone().unwrap_or_default();
-//! let body = BulkUpsertRequestBody::default()
-//!     .entity_type(BulkUpsertRequestBodyEntityType::Users)
-//!     .profiles(vec![BulkUpsertRequestBodyProfilesItem::default()
-//!         .external_id("emp-1")
-//!         .profile(IdentitySourceUserProfileForUpsert::default().user_name("ann@example.com"))]);
+//! let sid = client.create_identity_source_session(source).await?.id;
+//! let profile = IdentitySourceUserProfileForUpsert::new().user_name("ann@example.com");
+//! let body = BulkUpsertRequestBody::new(vec![BulkUpsertRequestBodyProfilesItem::new("emp-1", profile)]);
 //! client.upload_identity_source_data_for_upsert(source, &sid, Some(&body)).await?;
 //! let triggered = client.start_import_from_identity_source(source, &sid).await?;
-//! assert_eq!(triggered.status, Some(IdentitySourceSessionStatus::Triggered));
+//! assert_eq!(triggered.status, IdentitySourceSessionStatus::Triggered);
 //!
 //! // Processing takes the fake's processing delay (50 ms here).
 //! while fake.session(source, &sid).map(|s| s.status) == Some(SessionStatus::Triggered) {

@@ -57,7 +57,7 @@ fn example_bulk_upsert_payload() {
 #[test]
 fn example_error_access_denied() {
     crate::runtime::testing::assert_example_round_trips::<
-        crate::models::Error,
+        crate::models::ErrorModel,
     >(
         "#/components/examples/ErrorAccessDenied",
         r#"{"errorCauses":[],"errorCode":"E0000006","errorId":"sampleNUSD_8fdkFd8fs8SDBK","errorLink":"E0000006","errorSummary":"You do not have permission to perform the requested action"}"#,
@@ -66,7 +66,7 @@ fn example_error_access_denied() {
 #[test]
 fn example_error_api_validation_failed() {
     crate::runtime::testing::assert_example_round_trips::<
-        crate::models::Error,
+        crate::models::ErrorModel,
     >(
         "#/components/examples/ErrorApiValidationFailed",
         r#"{"errorCauses":[],"errorCode":"E0000001","errorId":"sampleiCF-8D5rLW6myqiPItW","errorLink":"E0000001","errorSummary":"Api validation failed: {0}"}"#,
@@ -75,7 +75,7 @@ fn example_error_api_validation_failed() {
 #[test]
 fn example_error_resource_not_found() {
     crate::runtime::testing::assert_example_round_trips::<
-        crate::models::Error,
+        crate::models::ErrorModel,
     >(
         "#/components/examples/ErrorResourceNotFound",
         r#"{"errorCauses":[],"errorCode":"E0000007","errorId":"sampleMlLvGUj_YD5v16vkYWY","errorLink":"E0000007","errorSummary":"Not found: {0}"}"#,
@@ -84,7 +84,7 @@ fn example_error_resource_not_found() {
 #[test]
 fn example_error_too_many_requests() {
     crate::runtime::testing::assert_example_round_trips::<
-        crate::models::Error,
+        crate::models::ErrorModel,
     >(
         "#/components/examples/ErrorTooManyRequests",
         r#"{"errorCauses":[],"errorCode":"E0000047","errorId":"sampleQPivGUj_ND5v78vbYWW","errorLink":"E0000047","errorSummary":"API call exceeded rate limit due to too many requests."}"#,

@@ -7,8 +7,7 @@ use serde_json::Value;
 
 use super::ImportOptions;
 use crate::models::{
-    BulkDeleteRequestBody, BulkDeleteRequestBodyEntityType, BulkUpsertRequestBody,
-    BulkUpsertRequestBodyEntityType, BulkUpsertRequestBodyProfilesItem,
+    BulkDeleteRequestBody, BulkUpsertRequestBody, BulkUpsertRequestBodyProfilesItem,
     IdentitySourceUserProfileForDelete, IdentitySourceUserProfileForUpsert,
 };
 use crate::runtime::Nullable;
@@ -331,43 +330,38 @@ fn upsert_item_ref(user: &UserUpsert) -> UpsertItemRef<'_> {
     }
 }
 
+/// A user as an entry of the raw bulk-upsert body, so the builder can feed
+/// [`Client::upload_identity_source_data_for_upsert`](crate::Client::upload_identity_source_data_for_upsert):
+/// `BulkUpsertRequestBody::new(users.into_iter().map(Into::into).collect::<Vec<_>>())`.
+impl From<UserUpsert> for BulkUpsertRequestBodyProfilesItem {
+    fn from(user: UserUpsert) -> Self {
+        BulkUpsertRequestBodyProfilesItem::new(user.external_id, user.profile)
+    }
+}
+
 /// The upload entry for a user.
 pub(crate) fn upsert_item(user: UserUpsert) -> BulkUpsertRequestBodyProfilesItem {
-    BulkUpsertRequestBodyProfilesItem {
-        external_id: Some(user.external_id),
-        profile: Some(user.profile),
-        additional_properties: Default::default(),
-    }
+    user.into()
 }
 
 /// The upload entry for a deactivation.
 pub(crate) fn delete_item(external_id: String) -> IdentitySourceUserProfileForDelete {
-    IdentitySourceUserProfileForDelete {
-        external_id: Some(external_id),
-        additional_properties: Default::default(),
-    }
+    IdentitySourceUserProfileForDelete::new(external_id)
 }
 
-/// An upsert body around these entries.
+/// An upsert body around these entries (`entityType` is its one value,
+/// `USERS`).
 pub(crate) fn upsert_body(
     profiles: Vec<BulkUpsertRequestBodyProfilesItem>,
 ) -> BulkUpsertRequestBody {
-    BulkUpsertRequestBody {
-        entity_type: Some(BulkUpsertRequestBodyEntityType::Users),
-        profiles: Some(profiles),
-        additional_properties: Default::default(),
-    }
+    BulkUpsertRequestBody::new(profiles)
 }
 
 /// A delete body around these entries.
 pub(crate) fn delete_body(
     profiles: Vec<IdentitySourceUserProfileForDelete>,
 ) -> BulkDeleteRequestBody {
-    BulkDeleteRequestBody {
-        entity_type: Some(BulkDeleteRequestBodyEntityType::Users),
-        profiles: Some(profiles),
-        additional_properties: Default::default(),
-    }
+    BulkDeleteRequestBody::new(profiles)
 }
 
 /// Bytes of an upsert body with no entry: `{"entityType":"USERS","profiles":[]}`.

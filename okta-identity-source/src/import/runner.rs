@@ -75,7 +75,7 @@ impl Batch {
                 .map(|(item, index)| Member {
                     kind: EntityKind::Upsert,
                     index,
-                    external_id: item.external_id.unwrap_or_default(),
+                    external_id: item.external_id,
                 })
                 .collect(),
             EntityKind::Deactivate => std::mem::take(&mut self.deletes)
@@ -84,7 +84,7 @@ impl Batch {
                 .map(|(item, index)| Member {
                     kind: EntityKind::Deactivate,
                     index,
-                    external_id: item.external_id.unwrap_or_default(),
+                    external_id: item.external_id,
                 })
                 .collect(),
         }
@@ -248,7 +248,7 @@ impl Runner {
             let item = upsert_item(user);
             let size = serialized_len(&item);
             if let Err(reason) = self.opts.check_size(self.upsert_envelope + size) {
-                let id = item.external_id.unwrap_or_default();
+                let id = item.external_id;
                 self.reject(EntityKind::Upsert, index, id, reason);
                 continue;
             }
@@ -266,7 +266,7 @@ impl Runner {
             let item = delete_item(external_id);
             let size = serialized_len(&item);
             if let Err(reason) = self.opts.check_size(self.delete_envelope + size) {
-                let id = item.external_id.unwrap_or_default();
+                let id = item.external_id;
                 self.reject(EntityKind::Deactivate, index, id, reason);
                 continue;
             }
@@ -309,13 +309,13 @@ impl Runner {
             self.unsent.push(Member {
                 kind,
                 index,
-                external_id: external_id.unwrap_or_default(),
+                external_id: external_id.clone(),
             });
             return Err(stop);
         }
         // Checked after the room was made: a full session that was just
         // finished no longer counts.
-        let id = external_id.unwrap_or_default();
+        let id = external_id;
         if !self.ids.insert(id_digest(kind, &id)) {
             self.reject(kind, index, id, RejectReason::DuplicateExternalId);
             return Ok(());
@@ -439,7 +439,7 @@ impl Runner {
                         client.upload_identity_source_data_for_upsert(&isid, sid, Some(&body))
                     })
                     .await;
-                self.batch.upserts = body.profiles.unwrap_or_default();
+                self.batch.upserts = body.profiles;
                 result.map(|_| ())
             }
             EntityKind::Deactivate => {
@@ -451,7 +451,7 @@ impl Runner {
                         client.upload_identity_source_data_for_delete(&isid, sid, Some(&body))
                     })
                     .await;
-                self.batch.deletes = body.profiles.unwrap_or_default();
+                self.batch.deletes = body.profiles;
                 result.map(|_| ())
             }
         }
@@ -568,7 +568,7 @@ impl Runner {
                 .await
             {
                 Ok(session) => match session.id {
-                    Some(id) if !id.is_empty() => {
+                    id if !id.is_empty() => {
                         self.start_session(id, false);
                         return Ok(());
                     }
@@ -668,7 +668,7 @@ impl Runner {
             .await?
             .into_inner();
         Ok(list.into_iter().find_map(|s| match (s.id, s.status) {
-            (Some(id), Some(status @ (Status::Created | Status::InProgress))) if !id.is_empty() => {
+            (id, status @ (Status::Created | Status::InProgress)) if !id.is_empty() => {
                 Some((id, status))
             }
             _ => None,
@@ -687,10 +687,7 @@ impl Runner {
             .await?;
         let rate_limit = response.rate_limit();
         let until_reset = retry::rate_limit_wait(response.headers());
-        let status = response
-            .into_inner()
-            .status
-            .unwrap_or_else(|| Status::Unknown(String::new()));
+        let status = response.into_inner().status;
         Ok(Polled {
             status,
             rate_limit,
@@ -752,7 +749,7 @@ impl Runner {
                 Ok(session) => {
                     self.last_trigger = Some(Instant::now());
                     emit!(self, ImportEvent::Triggered { session_id: sid });
-                    return Ok(session.status.unwrap_or(Status::Triggered));
+                    return Ok(session.status);
                 }
                 Err(e) => e,
             };
@@ -854,11 +851,7 @@ impl Runner {
             if let Status::Unknown(name) = &polled.status {
                 let since = *unknown_since.get_or_insert_with(Instant::now);
                 if since.elapsed() >= self.opts.max_unknown_status_wait {
-                    let shown = if name.is_empty() {
-                        "no status"
-                    } else {
-                        name.as_str()
-                    };
+                    let shown = name.as_str();
                     return Ok(Outcome::Unknown(format!(
                         "Okta reports status `{}`, which this version does not know, for {:?}; check the session later",
                         crate::runtime::sanitize::escape_text(shown, 100),
@@ -905,18 +898,16 @@ impl Runner {
 
     /// The kinds and `externalId`s of the batch.
     fn batch_ids(&self) -> impl Iterator<Item = u128> + '_ {
-        let upserts = self.batch.upserts.iter().map(|i| {
-            id_digest(
-                EntityKind::Upsert,
-                i.external_id.as_deref().unwrap_or_default(),
-            )
-        });
-        let deletes = self.batch.deletes.iter().map(|i| {
-            id_digest(
-                EntityKind::Deactivate,
-                i.external_id.as_deref().unwrap_or_default(),
-            )
-        });
+        let upserts = self
+            .batch
+            .upserts
+            .iter()
+            .map(|i| id_digest(EntityKind::Upsert, i.external_id.as_str()));
+        let deletes = self
+            .batch
+            .deletes
+            .iter()
+            .map(|i| id_digest(EntityKind::Deactivate, i.external_id.as_str()));
         upserts.chain(deletes)
     }
 

@@ -4,7 +4,7 @@
 //! with a closure that takes each declared field out of an [`Object`]:
 //!
 //! ```ignore
-//! crate::runtime::de::object(deserializer, |o| Some(Self {
+//! crate::runtime::de::object(deserializer, "#/components/schemas/Profile", |o| Some(Self {
 //!     email: o.required("email")?,
 //!     second_email: o.field("secondEmail"),
 //!     additional_properties: o.rest(),
@@ -43,17 +43,22 @@ use serde_json::{Map, Value};
 pub struct Object {
     map: Map<String, Value>,
     error: Option<serde_json::Error>,
+    /// The spec pointer of the schema being decoded, for the message of a
+    /// missing required property.
+    schema: &'static str,
 }
 
 impl Object {
     /// A property the spec requires. Absent, or not decodable, it is `None`
-    /// and the error is recorded.
+    /// and the error is recorded; an absent one is named with the schema
+    /// that requires it (``missing field `id`, required by `#/components/schemas/Session` ``).
     pub fn required<T: DeserializeOwned>(&mut self, name: &str) -> Option<T> {
         match self.map.remove(name) {
             Some(value) => self.decode(name, value),
             None => {
+                let schema = self.schema;
                 self.fail(serde_json::Error::custom(format_args!(
-                    "missing field `{name}`"
+                    "missing field `{name}`, required by `{schema}`"
                 )));
                 None
             }
@@ -109,20 +114,21 @@ fn at(name: &str, inner: &serde_json::Error) -> serde_json::Error {
     }
 }
 
-/// Decodes a JSON object with `build`, which takes the declared fields out
-/// of the [`Object`] (returning `None` only after a required field failed).
-/// Anything but an object is an error (`expected an object`), and so is a
-/// property that appears twice.
-pub fn object<'de, D, T, F>(deserializer: D, build: F) -> Result<T, D::Error>
+/// Decodes a JSON object of the schema at `schema` (its spec pointer) with
+/// `build`, which takes the declared fields out of the [`Object`] (returning
+/// `None` only after a required field failed). Anything but an object is an
+/// error (`expected an object`), and so is a property that appears twice.
+pub fn object<'de, D, T, F>(deserializer: D, schema: &'static str, build: F) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
     F: FnOnce(&mut Object) -> Option<T>,
 {
-    deserializer.deserialize_map(ObjectVisitor { build })
+    deserializer.deserialize_map(ObjectVisitor { build, schema })
 }
 
 struct ObjectVisitor<F> {
     build: F,
+    schema: &'static str,
 }
 
 impl<'de, T, F> Visitor<'de> for ObjectVisitor<F>
@@ -136,7 +142,10 @@ where
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<T, A::Error> {
-        let mut object = Object::default();
+        let mut object = Object {
+            schema: self.schema,
+            ..Object::default()
+        };
         while let Some((name, value)) = access.next_entry::<String, Value>()? {
             if object.map.contains_key(&name) {
                 return Err(A::Error::custom(format_args!("duplicate field `{name}`")));
@@ -457,7 +466,7 @@ mod tests {
 
     impl<'de> serde::Deserialize<'de> for Inner {
         fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            object(d, |o| {
+            object(d, "#/components/schemas/Inner", |o| {
                 Some(Self {
                     email: o.required("email")?,
                     rest: o.rest(),
@@ -476,7 +485,7 @@ mod tests {
 
     impl<'de> serde::Deserialize<'de> for Outer {
         fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            object(d, |o| {
+            object(d, "#/components/schemas/Outer", |o| {
                 Some(Self {
                     id: o.required("id")?,
                     count: o.field("count"),
@@ -516,11 +525,11 @@ mod tests {
         );
         assert_eq!(
             parse(r#"{"id":"a","profile":{}}"#).unwrap_err(),
-            "at `profile`: missing field `email` at line 1 column 23"
+            "at `profile`: missing field `email`, required by `#/components/schemas/Inner` at line 1 column 23"
         );
         assert_eq!(
             parse(r#"{"count":1}"#).unwrap_err(),
-            "missing field `id` at line 1 column 11"
+            "missing field `id`, required by `#/components/schemas/Outer` at line 1 column 11"
         );
         assert_eq!(
             parse(r#"{"id":"a","id":"b"}"#).unwrap_err(),

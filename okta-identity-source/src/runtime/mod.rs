@@ -47,6 +47,7 @@
 //!   file before it is printed.
 //! - `paginate`: [`paginate`], a stream following `Link: <…>; rel="next"`.
 //! - `nullable`: [`Nullable`], the tri-state field of upserts.
+//! - `unknown`: [`UnknownValue`], the catch-all of a string enum.
 //! - `de`, `ser`: the one `Deserialize` and `Serialize` path every
 //!   generated struct calls.
 //! - `testing`: helpers for the crate's own tests (hidden).
@@ -58,7 +59,7 @@
 //! runtime is a one-way graph. The `layering` test reads the sources and
 //! fails when a reference goes sideways or up, or a module is missing here.
 //!
-//! 1. `secret`, `sanitize`, `nullable`, `rate_limit`, `tls`, `jwt`, `layering`: leaves.
+//! 1. `secret`, `sanitize`, `nullable`, `unknown`, `rate_limit`, `tls`, `jwt`, `layering`: leaves.
 //! 2. `de`, `ser`, `keys`, `retry`, `http`: over one leaf each.
 //! 3. `error`, `testing`: errors (escaped text, rate limits, waits); test helpers.
 //! 4. `encode`, `auth`: parameters to text; credentials and tokens.
@@ -89,6 +90,7 @@ pub mod ser;
 #[doc(hidden)]
 pub mod testing;
 mod tls;
+mod unknown;
 
 pub use call::{Binary, Call, Decode, Empty, Json, Method, Operation, Response, Text};
 pub use client::Client;
@@ -103,3 +105,4 @@ pub use nullable::Nullable;
 pub use paginate::{paginate, paginate_with};
 pub use rate_limit::RateLimit;
 pub use secret::SecretString;
+pub use unknown::UnknownValue;

@@ -562,7 +562,7 @@ impl SyncJob {
                 .await
             {
                 Ok(s) => match s.id {
-                    Some(id) if !id.is_empty() => return Ok((id, false)),
+                    id if !id.is_empty() => return Ok((id, false)),
                     _ => {
                         return Err(SyncError::Api {
                             step: "create session",
@@ -584,7 +584,7 @@ impl SyncJob {
                         error: source,
                     })?;
                 let loading = list.into_iter().find_map(|s| match (s.id, s.status) {
-                    (Some(id), Some(st @ (Status::Created | Status::InProgress))) => Some((id, st)),
+                    (id, st @ (Status::Created | Status::InProgress)) => Some((id, st)),
                     _ => None,
                 });
                 match loading {
@@ -647,7 +647,7 @@ impl SyncJob {
                 .send()
                 .await
             {
-                Ok(s) => return Ok(s.status.unwrap_or_else(|| Status::Unknown(String::new()))),
+                Ok(s) => return Ok(s.status),
                 Err(e) if e.is_retryable() && attempt < self.options.import.max_attempts => {
                     sleep(self.options.import.retry_interval * attempt).await;
                     attempt += 1;

@@ -427,10 +427,7 @@ fn with_nulls(change: Change, item: &str, gone: &[&String]) -> String {
             let Ok(entry) = serde_json::from_str::<BulkUpsertRequestBodyProfilesItem>(item) else {
                 return item.to_owned();
             };
-            let mut user = UserUpsert::with_profile(
-                entry.external_id.unwrap_or_default(),
-                entry.profile.unwrap_or_default(),
-            );
+            let mut user = UserUpsert::with_profile(entry.external_id, entry.profile);
             for name in gone {
                 user.set(name, None);
             }

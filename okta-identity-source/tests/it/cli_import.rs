@@ -334,8 +334,7 @@ async fn sessions_list_get_and_cancel() {
         .create_identity_source_session(&isid)
         .await
         .unwrap_or_else(|e| panic!("{e}"))
-        .id
-        .unwrap_or_default();
+        .id;
     let dir = tempdir();
     let env = env_for(&fake);
 

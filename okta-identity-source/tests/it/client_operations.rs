@@ -14,13 +14,13 @@ use futures_util::StreamExt;
 use okta_identity_source::fake::{
     FakeConfig, FakeGroup, FakeOkta, FakeUser, RecordedRequest, SessionStatus, UserStatus, causes,
 };
+use okta_identity_source::models::Nullable;
 use okta_identity_source::models::{
-    self, BulkDeleteRequestBody, BulkGroupDeleteRequestBody, BulkGroupMembershipsDeleteRequestBody,
+    BulkDeleteRequestBody, BulkGroupDeleteRequestBody, BulkGroupMembershipsDeleteRequestBody,
     BulkGroupMembershipsUpsertRequestBody, BulkGroupUpsertRequestBody, BulkUpsertRequestBody,
     GetIdentitySourceGroupMembershipsParams, GroupsRequestSchema, IdentitySourceSessionStatus,
     MembershipRequestSchema, UserRequestSchema, UsersUpdateRequestSchema,
 };
-use okta_identity_source::runtime::Nullable;
 use okta_identity_source::{Client, Error};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -147,19 +147,13 @@ async fn session_operations() {
     let r = env.last();
     assert_sent(&r, "POST", &format!("{base}/sessions"), None, None);
     assert_eq!(r.status, Some(201));
-    let sid = session.id.clone().expect("id");
+    let sid = session.id.clone();
     assert!(sid.starts_with("aps") && sid.len() == 20, "{sid}");
-    assert_eq!(
-        session.identity_source_id.as_deref(),
-        Some(env.isid.as_str())
-    );
-    assert_eq!(session.status, Some(IdentitySourceSessionStatus::Created));
-    assert_eq!(session.import_type.as_deref(), Some("INCREMENTAL"));
+    assert_eq!(session.identity_source_id, env.isid);
+    assert_eq!(session.status, IdentitySourceSessionStatus::Created);
+    assert_eq!(session.import_type, "INCREMENTAL");
     let held = env.fake.session(&env.isid, &sid).expect("held");
-    assert_eq!(
-        session.created.map(|t| t.timestamp()),
-        Some(held.created.timestamp())
-    );
+    assert_eq!(session.created.timestamp(), held.created.timestamp());
     assert_eq!(session.created, session.last_updated);
     assert!(session.additional_properties.is_empty());
 
@@ -190,15 +184,15 @@ async fn session_operations() {
     // uploadIdentitySourceDataForUpsert: the spec's example, plus a custom
     // attribute and an attribute cleared with null.
     let mut upsert: BulkUpsertRequestBody = typed_example("bulkUpsertPayload");
-    let profiles = upsert.profiles.as_mut().expect("profiles");
-    let first = profiles[0].profile.as_mut().expect("profile");
+    let profiles = &mut upsert.profiles;
+    let first = &mut profiles[0].profile;
     first
         .additional_properties
         .insert("department".to_owned(), json!("Engineering"));
     first
         .additional_properties
         .insert("employeeNumber".to_owned(), json!("E-1001"));
-    profiles[1].profile.as_mut().expect("profile").mobile_phone = Nullable::Null;
+    profiles[1].profile.mobile_phone = Nullable::Null;
     let mut expected = example("bulkUpsertPayload");
     expected["profiles"][0]["profile"]["department"] = json!("Engineering");
     expected["profiles"][0]["profile"]["employeeNumber"] = json!("E-1001");
@@ -248,11 +242,8 @@ async fn session_operations() {
         None,
         None,
     );
-    assert_eq!(
-        triggered.status,
-        Some(IdentitySourceSessionStatus::Triggered)
-    );
-    assert_eq!(triggered.id.as_deref(), Some(sid.as_str()));
+    assert_eq!(triggered.status, IdentitySourceSessionStatus::Triggered);
+    assert_eq!(triggered.id, sid);
 
     // The import applies the custom attribute and the cleared phone.
     env.fake.advance_clock(Duration::from_secs(2));
@@ -277,8 +268,7 @@ async fn session_operations() {
         .create_identity_source_session(&env.isid)
         .await
         .expect("create")
-        .id
-        .expect("id");
+        .id;
     let unit: () = env
         .client
         .delete_identity_source_session(&env.isid, &other)
@@ -311,8 +301,7 @@ async fn group_uploads_are_applied_when_the_import_is_processed() {
         .create_identity_source_session(&env.isid)
         .await
         .expect("create")
-        .id
-        .expect("id");
+        .id;
 
     // uploadIdentitySourceGroupsForUpsert.
     let mut groups: BulkGroupUpsertRequestBody = typed_example("bulkGroupUpsertPayload");
@@ -806,13 +795,10 @@ async fn okta_errors_decode_with_status_code_causes_and_request_id() {
         .create_identity_source_session(&env.isid)
         .await
         .expect("create")
-        .id
-        .expect("id");
+        .id;
 
     // 400 E0000001 with a cause: an upload without profiles.
-    let empty = BulkUpsertRequestBody::default()
-        .entity_type(models::BulkUpsertRequestBodyEntityType::Users)
-        .profiles(Vec::new());
+    let empty = BulkUpsertRequestBody::new(Vec::new());
     let err = api_error(
         env.client
             .upload_identity_source_data_for_upsert(&env.isid, &sid, Some(&empty))
@@ -955,17 +941,25 @@ async fn an_unknown_future_status_is_kept() {
         .get_identity_source_session("0oa1", "aps1")
         .await
         .expect("get");
-    assert_eq!(
-        session.status,
-        Some(IdentitySourceSessionStatus::Unknown("PAUSED".to_owned()))
+    assert!(
+        matches!(&session.status, IdentitySourceSessionStatus::Unknown(v) if v.as_str() == "PAUSED"),
+        "{:?}",
+        session.status
     );
+    assert_eq!(session.status.as_str(), "PAUSED");
+    // Parsing a value the crate knows gives its variant, never `Unknown`.
+    assert_eq!(
+        IdentitySourceSessionStatus::from("TRIGGERED"),
+        IdentitySourceSessionStatus::Triggered
+    );
+    assert_eq!(session.status, IdentitySourceSessionStatus::from("PAUSED"));
     assert_eq!(
         serde_json::to_value(&session).expect("serialises")["status"],
         "PAUSED"
     );
     assert_eq!(
-        session.last_updated.map(|t| t.to_rfc3339()),
-        Some("2026-04-19T20:30:34+00:00".to_owned())
+        session.last_updated.to_rfc3339(),
+        "2026-04-19T20:30:34+00:00"
     );
     server.abort();
 }

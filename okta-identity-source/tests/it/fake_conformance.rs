@@ -313,7 +313,7 @@ impl Extras for models::IdentitySourceSession {
     }
 }
 
-impl Extras for models::Error {
+impl Extras for models::ErrorModel {
     fn extras(&self, at: &str, out: &mut Vec<String>) {
         keys_of(&self.additional_properties, at, out);
         self.error_causes.extras(&format!("{at}.errorCauses"), out);
@@ -373,7 +373,7 @@ fn decode_generated(name: &str, body: &[u8], out: &mut Vec<String>) {
     match name {
         "IdentitySourceSession" => strict::<models::IdentitySourceSession>(body, out),
         "[IdentitySourceSession]" => strict::<Vec<models::IdentitySourceSession>>(body, out),
-        "Error" => strict::<models::Error>(body, out),
+        "Error" => strict::<models::ErrorModel>(body, out),
         "GroupsResponseSchema" => strict::<models::GroupsResponseSchema>(body, out),
         "GroupMembershipsResponseSchema" => {
             strict::<models::GroupMembershipsResponseSchema>(body, out)

@@ -111,7 +111,7 @@ async fn a_gzip_answer_is_decoded() {
         .get_identity_source_session("0oa1", "apsGzip")
         .await
         .unwrap_or_else(|e| panic!("gzip body: {e}"));
-    assert_eq!(s.id.as_deref(), Some("apsGzip"));
+    assert_eq!(s.id, "apsGzip");
 }
 
 #[tokio::test]
@@ -308,4 +308,68 @@ async fn a_429_that_resets_in_an_hour_is_not_waited_for_and_says_when() {
         text.contains("in 59 min") || text.contains("in 1 h"),
         "{text}"
     );
+}
+
+/// A success answer without a property the crate declares required (the
+/// session's `id`, here in a list item too) is a decode error naming the
+/// property, the schema that requires it and the request id: never a panic,
+/// never an empty id.
+#[tokio::test]
+async fn a_response_without_a_required_field_is_a_decode_error() {
+    let server = RawServer::start(|r, _| {
+        let mut partial = session("aps1", "CREATED");
+        if let Some(o) = partial.as_object_mut() {
+            o.remove("id");
+        }
+        let body = if r.line().contains("/sessions/") {
+            partial
+        } else {
+            serde_json::json!([session("aps2", "CREATED"), partial])
+        };
+        response(
+            "200 OK",
+            &[
+                ("Content-Type", "application/json".to_owned()),
+                ("X-Okta-Request-Id", "req-missing-id".to_owned()),
+            ],
+            body.to_string().as_bytes(),
+        )
+    });
+    let c = build(client(&server));
+    let one = c.get_identity_source_session("0oa1", "aps1").await;
+    let list = c.list_identity_source_sessions("0oa1").await;
+    for result in [one.map(|s| vec![s]), list] {
+        match result {
+            Err(Error::Decode {
+                status,
+                message,
+                request_id,
+                ..
+            }) => {
+                assert_eq!(status.as_u16(), 200);
+                assert!(
+                    message.contains(
+                        "missing field `id`, required by `#/components/schemas/IdentitySourceSession`"
+                    ),
+                    "{message}"
+                );
+                assert_eq!(request_id.as_deref(), Some("req-missing-id"));
+            }
+            other => panic!("expected a decode error, got {other:?}"),
+        }
+    }
+    // The error's text says all three to whoever prints it.
+    let shown = c
+        .get_identity_source_session("0oa1", "aps1")
+        .await
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    for part in [
+        "`id`",
+        "#/components/schemas/IdentitySourceSession",
+        "req-missing-id",
+    ] {
+        assert!(shown.contains(part), "{part} not in {shown}");
+    }
 }

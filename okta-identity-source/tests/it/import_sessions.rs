@@ -12,11 +12,9 @@ use import_support::{assert_holds_exactly, quick_fake, quick_options, user};
 use okta_identity_source::fake::{FakeOkta, SessionStatus};
 use okta_identity_source::import::{
     ImportErrorKind, ImportEvent, ImportJob, ImportOptions, LeftoverPolicy, NotImportedReason,
+    UserUpsert,
 };
-use okta_identity_source::models::{
-    BulkUpsertRequestBody, BulkUpsertRequestBodyEntityType, BulkUpsertRequestBodyProfilesItem,
-    IdentitySourceSessionStatus as Status,
-};
+use okta_identity_source::models::{BulkUpsertRequestBody, IdentitySourceSessionStatus as Status};
 
 fn start(config: okta_identity_source::fake::FakeConfig) -> FakeOkta {
     FakeOkta::start(config).unwrap_or_else(|e| panic!("fake starts: {e}"))
@@ -30,14 +28,11 @@ async fn leave_a_loading_session(fake: &FakeOkta) -> String {
         .create_identity_source_session(isid)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let sid = session.id.unwrap_or_default();
-    let body = BulkUpsertRequestBody::default()
-        .entity_type(BulkUpsertRequestBodyEntityType::Users)
-        .profiles(vec![
-            BulkUpsertRequestBodyProfilesItem::default()
-                .external_id("leftover-1")
-                .profile(user(99_999).profile),
-        ]);
+    let sid = session.id;
+    // The import builder feeds the raw operation.
+    let body = BulkUpsertRequestBody::new(vec![
+        UserUpsert::with_profile("leftover-1", user(99_999).profile).into(),
+    ]);
     c.upload_identity_source_data_for_upsert(isid, &sid, Some(&body))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
