@@ -24,7 +24,7 @@
 //!     BulkUpsertRequestBody, BulkUpsertRequestBodyEntityType, BulkUpsertRequestBodyProfilesItem,
 //!     IdentitySourceSessionStatus, IdentitySourceUserProfileForUpsert,
 //! };
-//! use okta_identity_source::runtime::Nullable;
+//! use okta_identity_source::models::Nullable;
 //!
 //! # async fn demo() -> Result<(), okta_identity_source::Error> {
 //! // OKTA_CLIENT_ORGURL + OKTA_CLIENT_TOKEN (or okta.yaml), like every Okta SDK.
@@ -68,16 +68,26 @@
 #[cfg(feature = "import")]
 #[cfg_attr(docsrs, doc(cfg(feature = "import")))]
 pub mod import;
-pub mod runtime;
+// The hand-written runtime: private; its public items are re-exported here
+// and in the modules of `runtime::surface`.
+mod runtime;
 #[cfg(feature = "sync")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sync")))]
 pub mod sync;
 
 // Generated code: owned by `cargo xtask codegen`, formatted by prettyplease.
 #[rustfmt::skip]
 mod generated;
 
-pub use generated::models;
-pub use runtime::{Client, ClientBuilder, Error, Result};
+/// The request and response types of the operations, and the [`Nullable`](models::Nullable)
+/// their optional fields use.
+pub mod models {
+    pub use crate::generated::models::*;
+    pub use crate::runtime::Nullable;
+}
+pub use generated::operations;
+pub use runtime::surface::{__private, config, error};
+pub use runtime::{Call, Client, ClientBuilder, Error, Response, Result};
 
 #[cfg(feature = "fake")]
 #[cfg_attr(docsrs, doc(cfg(feature = "fake")))]

@@ -14,13 +14,13 @@ use futures_util::StreamExt;
 use okta_identity_source::fake::{
     FakeConfig, FakeGroup, FakeOkta, FakeUser, RecordedRequest, SessionStatus, UserStatus, causes,
 };
+use okta_identity_source::models::Nullable;
 use okta_identity_source::models::{
     self, BulkDeleteRequestBody, BulkGroupDeleteRequestBody, BulkGroupMembershipsDeleteRequestBody,
     BulkGroupMembershipsUpsertRequestBody, BulkGroupUpsertRequestBody, BulkUpsertRequestBody,
-    GetIdentitySourceGroupMembershipsParams, GroupsRequestSchema, IdentitySourceSessionStatus,
-    MembershipRequestSchema, UserRequestSchema, UsersUpdateRequestSchema,
+    GroupsRequestSchema, IdentitySourceSessionStatus, MembershipRequestSchema, UserRequestSchema,
+    UsersUpdateRequestSchema,
 };
-use okta_identity_source::runtime::Nullable;
 use okta_identity_source::{Client, Error};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -641,13 +641,11 @@ async fn group_and_membership_operations() {
     // getIdentitySourceGroupMemberships: one page with after + limit.
     let page = env
         .client
-        .get_identity_source_group_memberships(
-            &env.isid,
-            ext,
-            GetIdentitySourceGroupMembershipsParams::default()
-                .after("USEREXT123456784C2IFA")
-                .limit(1),
-        )
+        .get_identity_source_group_memberships(&env.isid, ext)
+        .limit(5)
+        .after("USEREXT123456784C2IFA")
+        // Setting a parameter again replaces it (one `limit` on the wire).
+        .limit(1)
         .await
         .expect("memberships page");
     assert_sent(
@@ -706,11 +704,9 @@ async fn memberships_stream_follows_the_link_pages() {
     env.fake.clear_requests();
     let got: Vec<String> = env
         .client
-        .get_identity_source_group_memberships_stream(
-            &env.isid,
-            "big",
-            GetIdentitySourceGroupMembershipsParams::default().limit(200),
-        )
+        .get_identity_source_group_memberships(&env.isid, "big")
+        .limit(200)
+        .paginate()
         .map(|item| item.expect("member"))
         .collect()
         .await;
@@ -878,7 +874,7 @@ async fn okta_errors_decode_with_status_code_causes_and_request_id() {
     );
     let err = api_error(
         env.client
-            .get_identity_source_group_memberships(&env.isid, "nogroup", Default::default())
+            .get_identity_source_group_memberships(&env.isid, "nogroup")
             .await,
     );
     assert_eq!(err.okta_error_code(), Some("E0000007"));

@@ -16,8 +16,10 @@ use std::time::Duration;
 
 use axum::http::Version;
 use common::{GET_SESSION, session_json};
+use okta_identity_source::__private::Json;
+use okta_identity_source::__private::RawCall as _;
 use okta_identity_source::Client;
-use okta_identity_source::runtime::{ClientBuilder, Error, Json};
+use okta_identity_source::{ClientBuilder, Error};
 use tls_server::{CA_PEM, H2, HTTP11, OTHER_CA_PEM, TlsServer};
 
 const RSA_PKCS8: &str = include_str!("runtime_common/keys/rsa_pkcs8.pem");
@@ -177,7 +179,7 @@ async fn bad_root_certificate_settings_are_configuration_errors() {
         assert!(problems.join(" ").contains(needle), "{pem:?}: {problems:?}");
     }
     // A caller-supplied reqwest client keeps its own roots.
-    let http = okta_identity_source::runtime::testing::reqwest_client_builder()
+    let http = okta_identity_source::__private::testing::reqwest_client_builder()
         .build()
         .unwrap();
     let err = base()

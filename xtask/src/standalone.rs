@@ -188,13 +188,20 @@ fn lib_rs(spec: &str) -> String {
         r#"//! A client generated from `{spec}` by `cargo xtask codegen --spec … --out …`,
 //! on the hand-written runtime of okta-identity-source (copied into `runtime/`).
 
-pub mod runtime;
+mod runtime;
 
 #[rustfmt::skip]
 mod generated;
 
-pub use generated::models;
-pub use runtime::{{Client, ClientBuilder, Error, Result}};
+/// The request and response types of the operations, and the [`Nullable`](models::Nullable)
+/// their optional fields use.
+pub mod models {{
+    pub use crate::generated::models::*;
+    pub use crate::runtime::Nullable;
+}}
+pub use generated::operations;
+pub use runtime::surface::{{__private, config, error}};
+pub use runtime::{{Call, Client, ClientBuilder, Error, Response, Result}};
 "#
     )
 }

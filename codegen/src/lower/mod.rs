@@ -10,8 +10,6 @@ mod finish;
 mod operation;
 mod schema;
 
-pub use operation::RESERVED_METHODS;
-
 use std::collections::BTreeMap;
 
 use openapiv3::{OpenAPI, ReferenceOr};

@@ -22,7 +22,7 @@ use crate::models::{
     BulkUpsertRequestBodyProfilesItem, IdentitySourceSessionStatus as Status,
     IdentitySourceUserProfileForDelete,
 };
-use crate::runtime::{Call, Decode, Error, RateLimit, Response, retry};
+use crate::runtime::{Call, Error, RateLimit, Response, retry};
 
 type Stop = ImportErrorKind;
 
@@ -134,7 +134,7 @@ impl StepClock {
     }
 
     /// Bounds a call by what is left.
-    fn bound<D: Decode>(&self, call: Call<D>) -> Call<D> {
+    fn bound<T, O>(&self, call: Call<T, O>) -> Call<T, O> {
         match self.left() {
             Some(left) => call.timeout(left.max(Duration::from_millis(1))),
             None => call,
@@ -458,11 +458,11 @@ impl Runner {
 
     /// Sends a call, and again while the runtime returns a retryable error,
     /// up to `max_attempts` in all.
-    async fn retrying<D: Decode>(
+    async fn retrying<T, O>(
         &mut self,
         step: Step,
-        mut make: impl FnMut() -> Call<D>,
-    ) -> Result<Response<D::Output>, Stop> {
+        mut make: impl FnMut() -> Call<T, O>,
+    ) -> Result<Response<T>, Stop> {
         let mut attempt = 1;
         let mut clock = self.step_clock();
         loop {

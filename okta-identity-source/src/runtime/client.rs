@@ -14,7 +14,7 @@ use tracing::Instrument;
 use url::Url;
 
 use super::auth::AuthSpec;
-use super::call::{Call, Decode, Method, Operation};
+use super::call::{Call, Decode, DecodeFn, Method, Operation, Request};
 use super::config::{ClientBuilder, ClientSettings, Resolved};
 use super::error::{Error, RateLimit, Result, error_from_response, request_id_of};
 use super::retry;
@@ -110,18 +110,17 @@ impl Client {
         &self.inner.settings
     }
 
-    /// Starts a call of `op`; generated operations use this.
-    #[allow(dead_code)]
-    pub(crate) fn call<D: Decode>(&self, op: &'static Operation) -> Call<D> {
-        Call::new(self.clone(), op)
+    /// A call of `request`, decoded by `decode`; every generated operation
+    /// ends with this.
+    pub(crate) fn call<T, O>(&self, request: Request, decode: DecodeFn<T>) -> Call<T, O> {
+        Call::new(self.clone(), request, decode)
     }
 
     /// Starts a call of an operation described by hand. Not a stable API:
-    /// it exists for the runtime's own tests and for generated code in
-    /// other crates. Prefer the generated methods.
+    /// it exists for the runtime's own tests. Prefer the generated methods.
     #[doc(hidden)]
-    pub fn __call<D: Decode>(&self, op: &'static Operation) -> Call<D> {
-        Call::new(self.clone(), op)
+    pub fn __call<D: Decode>(&self, op: &'static Operation) -> Call<D::Output> {
+        Call::new(self.clone(), Request::new(op), D::decode)
     }
 
     pub(crate) fn from_resolved(r: Resolved) -> Result<Client> {
