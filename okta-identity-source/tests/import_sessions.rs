@@ -38,7 +38,7 @@ async fn leave_a_loading_session(fake: &FakeOkta) -> String {
                 .external_id("leftover-1")
                 .profile(user(99_999).profile),
         ]);
-    c.upload_identity_source_data_for_upsert(isid, &sid, Some(&body))
+    c.upload_identity_source_data_for_upsert(isid, &sid, &body)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     sid

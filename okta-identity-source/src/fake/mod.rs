@@ -78,7 +78,7 @@
 //!     .profiles(vec![BulkUpsertRequestBodyProfilesItem::default()
 //!         .external_id("emp-1")
 //!         .profile(IdentitySourceUserProfileForUpsert::default().user_name("ann@example.com"))]);
-//! client.upload_identity_source_data_for_upsert(source, &sid, Some(&body)).await?;
+//! client.upload_identity_source_data_for_upsert(source, &sid, &body).await?;
 //! let triggered = client.start_import_from_identity_source(source, &sid).await?;
 //! assert_eq!(triggered.status, Some(IdentitySourceSessionStatus::Triggered));
 //!

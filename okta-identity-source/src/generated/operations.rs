@@ -14,7 +14,7 @@ impl crate::runtime::Client {
     pub fn create_identity_source_groups(
         &self,
         identity_source_id: &str,
-        body: ::std::option::Option<&crate::models::GroupsRequestSchema>,
+        body: &crate::models::GroupsRequestSchema,
     ) -> crate::runtime::Call<
         crate::models::GroupsResponseSchema,
         CreateIdentitySourceGroups,
@@ -28,7 +28,7 @@ impl crate::runtime::Client {
         };
         let request = crate::runtime::Request::new(&OPERATION)
             .path_param("identitySourceId", identity_source_id)
-            .json_body_opt(body);
+            .json_body(body);
         self.call(request, crate::runtime::decode::json)
     }
     /// Create the memberships for the given identity source group
@@ -40,7 +40,7 @@ impl crate::runtime::Client {
         &self,
         identity_source_id: &str,
         group_or_external_id: &str,
-        body: ::std::option::Option<&crate::models::MembershipRequestSchema>,
+        body: &crate::models::MembershipRequestSchema,
     ) -> crate::runtime::Call<(), CreateIdentitySourceGroupsMemberships> {
         const OPERATION: crate::runtime::Operation = crate::runtime::Operation {
             id: "createIdentitySourceGroupsMemberships",
@@ -52,7 +52,7 @@ impl crate::runtime::Client {
         let request = crate::runtime::Request::new(&OPERATION)
             .path_param("identitySourceId", identity_source_id)
             .path_param("groupOrExternalId", group_or_external_id)
-            .json_body_opt(body);
+            .json_body(body);
         self.call(request, crate::runtime::decode::empty)
     }
     /// Create an identity source session
@@ -86,7 +86,7 @@ impl crate::runtime::Client {
     pub fn create_identity_source_user(
         &self,
         identity_source_id: &str,
-        body: ::std::option::Option<&crate::models::UserRequestSchema>,
+        body: &crate::models::UserRequestSchema,
     ) -> crate::runtime::Call<(), CreateIdentitySourceUser> {
         const OPERATION: crate::runtime::Operation = crate::runtime::Operation {
             id: "createIdentitySourceUser",
@@ -97,7 +97,7 @@ impl crate::runtime::Client {
         };
         let request = crate::runtime::Request::new(&OPERATION)
             .path_param("identitySourceId", identity_source_id)
-            .json_body_opt(body);
+            .json_body(body);
         self.call(request, crate::runtime::decode::empty)
     }
     /// Delete an identity source group
@@ -326,7 +326,7 @@ impl crate::runtime::Client {
         &self,
         identity_source_id: &str,
         external_id: &str,
-        body: ::std::option::Option<&crate::models::UserRequestSchema>,
+        body: &crate::models::UserRequestSchema,
     ) -> crate::runtime::Call<
         crate::models::UserResponseSchema,
         ReplaceExistingIdentitySourceUser,
@@ -341,7 +341,7 @@ impl crate::runtime::Client {
         let request = crate::runtime::Request::new(&OPERATION)
             .path_param("identitySourceId", identity_source_id)
             .path_param("externalId", external_id)
-            .json_body_opt(body);
+            .json_body(body);
         self.call(request, crate::runtime::decode::json)
     }
     /// Start the import from the identity source
@@ -378,7 +378,7 @@ impl crate::runtime::Client {
         &self,
         identity_source_id: &str,
         group_or_external_id: &str,
-        body: ::std::option::Option<&crate::models::GroupsRequestSchema>,
+        body: &crate::models::GroupsRequestSchema,
     ) -> crate::runtime::Call<
         crate::models::GroupsResponseSchema,
         UpdateIdentitySourceGroups,
@@ -393,7 +393,7 @@ impl crate::runtime::Client {
         let request = crate::runtime::Request::new(&OPERATION)
             .path_param("identitySourceId", identity_source_id)
             .path_param("groupOrExternalId", group_or_external_id)
-            .json_body_opt(body);
+            .json_body(body);
         self.call(request, crate::runtime::decode::json)
     }
     /// Update an identity source user
@@ -405,7 +405,7 @@ impl crate::runtime::Client {
         &self,
         identity_source_id: &str,
         external_id: &str,
-        body: ::std::option::Option<&crate::models::UsersUpdateRequestSchema>,
+        body: &crate::models::UsersUpdateRequestSchema,
     ) -> crate::runtime::Call<
         crate::models::UserResponseSchema,
         UpdateIdentitySourceUsers,
@@ -420,7 +420,7 @@ impl crate::runtime::Client {
         let request = crate::runtime::Request::new(&OPERATION)
             .path_param("identitySourceId", identity_source_id)
             .path_param("externalId", external_id)
-            .json_body_opt(body);
+            .json_body(body);
         self.call(request, crate::runtime::decode::json)
     }
     /// Upload the data to be deleted in Okta
@@ -432,7 +432,7 @@ impl crate::runtime::Client {
         &self,
         identity_source_id: &str,
         session_id: &str,
-        body: ::std::option::Option<&crate::models::BulkDeleteRequestBody>,
+        body: &crate::models::BulkDeleteRequestBody,
     ) -> crate::runtime::Call<(), UploadIdentitySourceDataForDelete> {
         const OPERATION: crate::runtime::Operation = crate::runtime::Operation {
             id: "uploadIdentitySourceDataForDelete",
@@ -444,7 +444,7 @@ impl crate::runtime::Client {
         let request = crate::runtime::Request::new(&OPERATION)
             .path_param("identitySourceId", identity_source_id)
             .path_param("sessionId", session_id)
-            .json_body_opt(body);
+            .json_body(body);
         self.call(request, crate::runtime::decode::empty)
     }
     /// Upload the data to be upserted in Okta
@@ -456,7 +456,7 @@ impl crate::runtime::Client {
         &self,
         identity_source_id: &str,
         session_id: &str,
-        body: ::std::option::Option<&crate::models::BulkUpsertRequestBody>,
+        body: &crate::models::BulkUpsertRequestBody,
     ) -> crate::runtime::Call<(), UploadIdentitySourceDataForUpsert> {
         const OPERATION: crate::runtime::Operation = crate::runtime::Operation {
             id: "uploadIdentitySourceDataForUpsert",
@@ -468,7 +468,7 @@ impl crate::runtime::Client {
         let request = crate::runtime::Request::new(&OPERATION)
             .path_param("identitySourceId", identity_source_id)
             .path_param("sessionId", session_id)
-            .json_body_opt(body);
+            .json_body(body);
         self.call(request, crate::runtime::decode::empty)
     }
     /// Upload the group memberships to be deleted in Okta
@@ -480,9 +480,7 @@ impl crate::runtime::Client {
         &self,
         identity_source_id: &str,
         session_id: &str,
-        body: ::std::option::Option<
-            &crate::models::BulkGroupMembershipsDeleteRequestBody,
-        >,
+        body: &crate::models::BulkGroupMembershipsDeleteRequestBody,
     ) -> crate::runtime::Call<(), UploadIdentitySourceGroupMembershipsForDelete> {
         const OPERATION: crate::runtime::Operation = crate::runtime::Operation {
             id: "uploadIdentitySourceGroupMembershipsForDelete",
@@ -494,7 +492,7 @@ impl crate::runtime::Client {
         let request = crate::runtime::Request::new(&OPERATION)
             .path_param("identitySourceId", identity_source_id)
             .path_param("sessionId", session_id)
-            .json_body_opt(body);
+            .json_body(body);
         self.call(request, crate::runtime::decode::empty)
     }
     /// Upload the group memberships to be upserted in Okta
@@ -506,9 +504,7 @@ impl crate::runtime::Client {
         &self,
         identity_source_id: &str,
         session_id: &str,
-        body: ::std::option::Option<
-            &crate::models::BulkGroupMembershipsUpsertRequestBody,
-        >,
+        body: &crate::models::BulkGroupMembershipsUpsertRequestBody,
     ) -> crate::runtime::Call<(), UploadIdentitySourceGroupMembershipsForUpsert> {
         const OPERATION: crate::runtime::Operation = crate::runtime::Operation {
             id: "uploadIdentitySourceGroupMembershipsForUpsert",
@@ -520,7 +516,7 @@ impl crate::runtime::Client {
         let request = crate::runtime::Request::new(&OPERATION)
             .path_param("identitySourceId", identity_source_id)
             .path_param("sessionId", session_id)
-            .json_body_opt(body);
+            .json_body(body);
         self.call(request, crate::runtime::decode::empty)
     }
     /// Upload the group external IDs to be deleted in Okta
@@ -532,7 +528,7 @@ impl crate::runtime::Client {
         &self,
         identity_source_id: &str,
         session_id: &str,
-        body: ::std::option::Option<&crate::models::BulkGroupDeleteRequestBody>,
+        body: &crate::models::BulkGroupDeleteRequestBody,
     ) -> crate::runtime::Call<(), UploadIdentitySourceGroupsDataForDelete> {
         const OPERATION: crate::runtime::Operation = crate::runtime::Operation {
             id: "uploadIdentitySourceGroupsDataForDelete",
@@ -544,7 +540,7 @@ impl crate::runtime::Client {
         let request = crate::runtime::Request::new(&OPERATION)
             .path_param("identitySourceId", identity_source_id)
             .path_param("sessionId", session_id)
-            .json_body_opt(body);
+            .json_body(body);
         self.call(request, crate::runtime::decode::empty)
     }
     /// Upload the group profiles without memberships to be upserted in Okta
@@ -556,7 +552,7 @@ impl crate::runtime::Client {
         &self,
         identity_source_id: &str,
         session_id: &str,
-        body: ::std::option::Option<&crate::models::BulkGroupUpsertRequestBody>,
+        body: &crate::models::BulkGroupUpsertRequestBody,
     ) -> crate::runtime::Call<(), UploadIdentitySourceGroupsForUpsert> {
         const OPERATION: crate::runtime::Operation = crate::runtime::Operation {
             id: "uploadIdentitySourceGroupsForUpsert",
@@ -568,7 +564,7 @@ impl crate::runtime::Client {
         let request = crate::runtime::Request::new(&OPERATION)
             .path_param("identitySourceId", identity_source_id)
             .path_param("sessionId", session_id)
-            .json_body_opt(body);
+            .json_body(body);
         self.call(request, crate::runtime::decode::empty)
     }
 }

@@ -435,7 +435,7 @@ impl Runner {
                 let isid = self.isid.clone();
                 let result = self
                     .retrying(Step::Upload, || {
-                        client.upload_identity_source_data_for_upsert(&isid, sid, Some(&body))
+                        client.upload_identity_source_data_for_upsert(&isid, sid, &body)
                     })
                     .await;
                 self.batch.upserts = body.profiles.unwrap_or_default();
@@ -447,7 +447,7 @@ impl Runner {
                 let isid = self.isid.clone();
                 let result = self
                     .retrying(Step::Upload, || {
-                        client.upload_identity_source_data_for_delete(&isid, sid, Some(&body))
+                        client.upload_identity_source_data_for_delete(&isid, sid, &body)
                     })
                     .await;
                 self.batch.deletes = body.profiles.unwrap_or_default();
