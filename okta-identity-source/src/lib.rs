@@ -59,6 +59,42 @@
 //! # }
 //! ```
 //!
+//! # Calls, optional parameters and pagination
+//!
+//! Every operation returns a [`Call<T, O>`](Call): `T` is what it returns
+//! (`Call<IdentitySourceSession, _>`, `Call<(), _>`), `O` is the operation's
+//! type in [`operations`]. Required parameters and the body are arguments;
+//! optional query and header parameters are methods of the call, set
+//! before it is awaited. A paginated operation's call also has
+//! `paginate()`, a stream of every item of every page:
+//!
+//! ```no_run
+//! use futures_util::TryStreamExt;
+//! # async fn demo(client: okta_identity_source::Client) -> okta_identity_source::Result<()> {
+//! let (source, group) = ("0oa3l6l6WK6h0R0QW0g4", "GROUPEXT123");
+//! // One page of at most 50 members.
+//! let page = client.get_identity_source_group_memberships(source, group).limit(50).await?;
+//! // Every member, 200 a page, following the `Link` headers.
+//! let members: Vec<String> = client
+//!     .get_identity_source_group_memberships(source, group)
+//!     .limit(200)
+//!     .paginate()
+//!     .try_collect()
+//!     .await?;
+//! # let _ = (page, members);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Since each operation has its own call type, a release that adds an
+//! optional parameter to an operation, its first one included, only adds a
+//! method to that type: code that awaits or sends the call, or names its
+//! type, still compiles. The setters' names never shadow [`Call`]'s own
+//! methods (`send`, `send_with_response`, `timeout`, `header`,
+//! `operation_id`).
+//!
+//! Configuration types are in [`config`], error types in [`error`].
+//!
 //! Features: `import` (the `import::ImportJob` workflow), `sync` (the
 //! `sync::SyncJob` engine: a roster kept equal in Okta), `fake` (a stateful fake
 //! Okta for tests), `cli` (the `okta-identity-source` command-line tool).
