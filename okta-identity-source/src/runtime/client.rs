@@ -111,7 +111,9 @@ impl Client {
     }
 
     /// A call of `request`, decoded by `decode`; every generated operation
-    /// ends with this.
+    /// ends with this (unused in a crate generated from a spec without
+    /// operations).
+    #[allow(dead_code)]
     pub(crate) fn call<T, O>(&self, request: Request, decode: DecodeFn<T>) -> Call<T, O> {
         Call::new(self.clone(), request, decode)
     }

@@ -23,8 +23,8 @@ pub mod error {
 #[doc(hidden)]
 pub mod __private {
     pub use super::super::{
-        Binary, Call, Decode, Empty, Json, Method, Operation, Style, Text, de, paginate,
-        paginate_with, sanitize, ser, testing,
+        Binary, Call, Decode, Empty, Json, Method, Operation, Request, Style, Text, de, decode,
+        paginate, paginate_with, sanitize, ser, testing,
     };
 
     /// The request builders of [`Call`], for calls described by hand with
