@@ -9,14 +9,16 @@
 //!   `match` can name them all. A new required field is major: it is a
 //!   new argument of the struct's `new` (unless it is a single-value enum,
 //!   which `new` fills in).
-//! - A new type, operation (method) or `…_stream` method is minor; so is a
-//!   new optional parameter of an operation that already takes a `…Params`
-//!   struct (a field of a non-exhaustive struct with `Default`).
+//! - A new type, operation (a method of `Client` and its marker type in
+//!   `operations`), optional parameter or pagination is minor: each
+//!   operation returns its own `Call<T, O>`, and an optional parameter is
+//!   an inherent method of that type (as `paginate` is), so adding one,
+//!   the operation's first included, adds a method and changes no
+//!   signature.
 //! - Removing or renaming any of those, changing a type (of a field,
 //!   parameter, body, return value or alias, `Option` and `Box` included),
 //!   adding or removing a positional argument (a path parameter, a required
-//!   parameter, a body, or an operation's first optional parameter, which
-//!   adds the `params` argument), or losing `Default` is major.
+//!   parameter, a body), or losing `Default` is major.
 //! - What changes no signature (docs, wire names, HTTP method, path, scopes,
 //!   retry idempotency, examples) is a patch change.
 
@@ -163,24 +165,13 @@ pub fn diff(old: &Api, new: &Api) -> Report {
                 None,
                 &op_pointer(o),
             );
-            if o.pagination.is_some() {
-                d.push(
-                    Level::Major,
-                    What::Removed,
-                    format!("method Client::{name}_stream"),
-                    None,
-                    &op_pointer(o),
-                );
-            }
-            if let Some(s) = &o.params_struct {
-                d.push(
-                    Level::Major,
-                    What::Removed,
-                    format!("struct {s}"),
-                    None,
-                    &op_pointer(o),
-                );
-            }
+            d.push(
+                Level::Major,
+                What::Removed,
+                format!("type operations::{}", o.marker),
+                None,
+                &op_pointer(o),
+            );
         }
     }
     for (name, n) in &new_ops {
@@ -193,24 +184,13 @@ pub fn diff(old: &Api, new: &Api) -> Report {
                     Some(format!("returns {}", success(&n.success))),
                     &op_pointer(n),
                 );
-                if n.pagination.is_some() {
-                    d.push(
-                        Level::Minor,
-                        What::Added,
-                        format!("method Client::{name}_stream"),
-                        None,
-                        &op_pointer(n),
-                    );
-                }
-                if let Some(s) = &n.params_struct {
-                    d.push(
-                        Level::Minor,
-                        What::Added,
-                        format!("struct {s}"),
-                        None,
-                        &op_pointer(n),
-                    );
-                }
+                d.push(
+                    Level::Minor,
+                    What::Added,
+                    format!("type operations::{}", n.marker),
+                    None,
+                    &op_pointer(n),
+                );
             }
             Some(o) => d.operation(o, n),
         }
@@ -515,9 +495,6 @@ impl Differ {
             if let Some(b) = &op.body {
                 v.push(("body".into(), body(b)));
             }
-            if let Some(s) = &op.params_struct {
-                v.push(("params".into(), s.clone()));
-            }
             v
         };
         let (op_args, np_args) = (positional(o), positional(n));
@@ -539,98 +516,83 @@ impl Differ {
                 &at,
             );
         }
-        if o.params_struct != n.params_struct {
-            if let Some(s) = &o.params_struct {
+        if o.marker != n.marker {
+            self.push(
+                Level::Major,
+                What::Changed,
+                format!("call type of Client::{name}"),
+                Some(format!(
+                    "Call<_, operations::{}> → Call<_, operations::{}>",
+                    o.marker, n.marker
+                )),
+                &at,
+            );
+        }
+        // Optional parameters: methods of the operation's own call type.
+        let call = format!("Call<_, operations::{}>", n.marker);
+        let op: BTreeMap<&str, &Param> = o
+            .optional_params
+            .iter()
+            .map(|p| (p.rust_name.as_str(), p))
+            .collect();
+        let np: BTreeMap<&str, &Param> = n
+            .optional_params
+            .iter()
+            .map(|p| (p.rust_name.as_str(), p))
+            .collect();
+        for (p, param) in &op {
+            if !np.contains_key(p) {
                 self.push(
                     Level::Major,
                     What::Removed,
-                    format!("struct {s}"),
+                    format!("optional parameter {call}::{p} of Client::{name}"),
                     None,
-                    &op_pointer(o),
-                );
-            }
-            if let Some(s) = &n.params_struct {
-                let fields: Vec<String> = n
-                    .optional_params
-                    .iter()
-                    .map(|p| format!("{}: Option<{}>", p.rust_name, rust(&p.ty)))
-                    .collect();
-                self.push(
-                    Level::Minor,
-                    What::Added,
-                    format!("struct {s} {{ {} }}", fields.join(", ")),
-                    None,
-                    &at,
+                    &param_pointer(&op_pointer(o), param),
                 );
             }
         }
-        // Optional parameters: fields of the `…Params` struct, when it stays.
-        if o.params_struct.is_some() && o.params_struct == n.params_struct {
-            let s = n.params_struct.as_deref().unwrap_or_default();
-            let op: BTreeMap<&str, &Param> = o
-                .optional_params
-                .iter()
-                .map(|p| (p.rust_name.as_str(), p))
-                .collect();
-            let np: BTreeMap<&str, &Param> = n
-                .optional_params
-                .iter()
-                .map(|p| (p.rust_name.as_str(), p))
-                .collect();
-            for (p, param) in &op {
-                if !np.contains_key(p) {
-                    self.push(
-                        Level::Major,
-                        What::Removed,
-                        format!("optional parameter {s}::{p} of Client::{name}"),
-                        None,
-                        &param_pointer(&op_pointer(o), param),
-                    );
-                }
-            }
-            for (p, param) in &np {
-                let pat = param_pointer(&at, param);
-                match op.get(p) {
-                    None => self.push(
-                        Level::Minor,
-                        What::Added,
-                        format!(
-                            "optional parameter {s}::{p}: Option<{}> of Client::{name}",
-                            rust(&param.ty)
-                        ),
-                        None,
-                        &pat,
+        for (p, param) in &np {
+            let pat = param_pointer(&at, param);
+            match op.get(p) {
+                None => self.push(
+                    Level::Minor,
+                    What::Added,
+                    format!(
+                        "optional parameter {call}::{p}(impl Into<{}>) of Client::{name}",
+                        rust(&param.ty)
                     ),
-                    Some(old) if old.ty != param.ty => self.push(
-                        Level::Major,
-                        What::Changed,
-                        format!("type of optional parameter {s}::{p} of Client::{name}"),
-                        Some(format!("{} → {}", rust(&old.ty), rust(&param.ty))),
-                        &pat,
-                    ),
-                    Some(_) => {}
-                }
+                    None,
+                    &pat,
+                ),
+                Some(old) if old.ty != param.ty => self.push(
+                    Level::Major,
+                    What::Changed,
+                    format!("type of optional parameter {call}::{p} of Client::{name}"),
+                    Some(format!("{} → {}", rust(&old.ty), rust(&param.ty))),
+                    &pat,
+                ),
+                Some(_) => {}
             }
         }
         match (&o.pagination, &n.pagination) {
             (None, Some(_)) => self.push(
                 Level::Minor,
                 What::Added,
-                format!("method Client::{name}_stream"),
+                format!("method {call}::paginate of Client::{name}"),
                 None,
                 &at,
             ),
             (Some(_), None) => self.push(
                 Level::Major,
                 What::Removed,
-                format!("method Client::{name}_stream"),
+                format!("method {call}::paginate of Client::{name}"),
                 None,
                 &at,
             ),
             (Some(a), Some(b)) if a != b => self.push(
                 Level::Major,
                 What::Changed,
-                format!("item type of Client::{name}_stream"),
+                format!("item type of {call}::paginate of Client::{name}"),
                 Some(format!("{} → {}", rust(&a.item), rust(&b.item))),
                 &at,
             ),
@@ -810,9 +772,6 @@ fn signature(op: &Operation) -> String {
     if let Some(b) = &op.body {
         v.push(("body".into(), body(b)));
     }
-    if let Some(s) = &op.params_struct {
-        v.push(("params".into(), s.clone()));
-    }
     args(&v)
 }
 
@@ -913,7 +872,8 @@ components:
                 "minor  added    field S::label: Option<String>  (#/components/schemas/S/properties/label)",
                 "minor  added    variant Status::C (`C`)  (#/components/schemas/Status/enum)",
                 "minor  added    method Client::delete_t(): returns ()  (#/paths/~1t/delete)",
-                "minor  added    optional parameter GetSParams::limit: Option<i64> of Client::get_s  (#/paths/~1s~1{id}/get/parameters (limit))",
+                "minor  added    type operations::DeleteT  (#/paths/~1t/delete)",
+                "minor  added    optional parameter Call<_, operations::GetS>::limit(impl Into<i64>) of Client::get_s  (#/paths/~1s~1{id}/get/parameters (limit))",
             ]
         );
         assert!(r.to_string().ends_with("\npublic API: minor change"));
@@ -990,6 +950,9 @@ components:
             )),
             "{r}"
         );
+        // The first optional parameter only adds a method to the call (and
+        // here `paginate`, since it is the `after` cursor); removing it is
+        // major.
         let first_param = BASE.replace(
             "        - {name: after, in: query, schema: {type: string}}\n",
             "",
@@ -997,9 +960,15 @@ components:
         let r = report(&first_param, BASE);
         assert_eq!(
             r.level,
-            Level::Major,
-            "the first optional parameter adds an argument: {r}"
+            Level::Minor,
+            "the first optional parameter adds a method: {r}"
         );
+        assert!(
+            lines(&r).contains(&"minor  added    optional parameter Call<_, operations::GetS>::after(impl Into<String>) of Client::get_s  (#/paths/~1s~1{id}/get/parameters (after))".to_string()),
+            "{r}"
+        );
+        let r = report(BASE, &first_param);
+        assert_eq!(r.level, Level::Major, "removing it removes a method: {r}");
         let ret = BASE.replace(
             "schema: {$ref: '#/components/schemas/S'}",
             "schema: {$ref: '#/components/schemas/Status'}",

@@ -343,15 +343,18 @@ pub struct Operation {
     pub path_params: Vec<Param>,
     /// Required query and header parameters (positional arguments).
     pub required_params: Vec<Param>,
-    /// Optional query and header parameters, collected in `params_struct`.
+    /// Optional query and header parameters: setters of the operation's
+    /// call, named `rust_name` (which avoids the methods of `Call`).
     pub optional_params: Vec<Param>,
-    /// Name of the generated struct holding `optional_params`.
-    pub params_struct: Option<String>,
+    /// The operation's marker type in `crate::operations` (the `O` of its
+    /// `Call<T, O>`), UpperCamelCase of the `operationId`.
+    pub marker: String,
     pub body: Option<Body>,
     pub success: Success,
     pub idempotent: bool,
     pub scopes: Vec<String>,
-    /// Takes an `after` cursor and returns a list: gets a `_stream` method.
+    /// Takes an `after` cursor and returns a list: its call gets a
+    /// `paginate` method.
     pub pagination: Option<Pagination>,
     pub docs: Docs,
 }

@@ -16,6 +16,14 @@ pub mod lower;
 pub mod naming;
 pub mod overlay;
 pub mod render;
+/// The method names generated code must avoid: every method of the
+/// runtime's `Client` (operations) and `Call` (optional-parameter setters),
+/// read from `okta-identity-source/src/runtime/` by `build.rs`.
+pub mod reserved {
+    include!(concat!(env!("OUT_DIR"), "/reserved.rs"));
+}
+#[cfg(test)]
+mod reserved_scan;
 pub mod spec_add;
 pub mod spec_update;
 

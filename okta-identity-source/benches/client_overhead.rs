@@ -101,7 +101,7 @@ async fn measure(name: &str, s: &Server) {
         .unwrap_or_else(|e| panic!("client: {e}"));
     // TLS set up as the crate's own client (reqwest has no crypto provider
     // of its own here); the requests are plain HTTP either way.
-    let http = okta_identity_source::runtime::testing::reqwest_client_builder()
+    let http = okta_identity_source::__private::testing::reqwest_client_builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap_or_else(|e| panic!("reqwest: {e}"));

@@ -33,9 +33,9 @@
 //! profile.mobile_phone = Nullable::Null; // sent as null: Okta clears the attribute
 //! profile.additional_properties.insert("department".into(), "Engineering".into()); // custom
 //! let upsert = BulkUpsertRequestBody::new(vec![Entry::new("EXT123456784C2IF", profile)]);
-//! client.upload_identity_source_data_for_upsert(source, &sid, Some(&upsert)).await?;
+//! client.upload_identity_source_data_for_upsert(source, &sid, &upsert).await?;
 //! let delete = BulkDeleteRequestBody::new(vec![Gone::new("EXT123456784C3IF")]);
-//! client.upload_identity_source_data_for_delete(source, &sid, Some(&delete)).await?;
+//! client.upload_identity_source_data_for_delete(source, &sid, &delete).await?;
 //! assert_eq!(client.start_import_from_identity_source(source, &sid).await?.status, Status::Triggered);
 //!
 //! // Status, headers, request id and rate-limit figures of a successful call:
@@ -47,6 +47,42 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! # Calls, optional parameters and pagination
+//!
+//! Every operation returns a [`Call<T, O>`](Call): `T` is what it returns
+//! (`Call<IdentitySourceSession, _>`, `Call<(), _>`), `O` is the operation's
+//! type in [`operations`]. Required parameters and the body are arguments;
+//! optional query and header parameters are methods of the call, set
+//! before it is awaited. A paginated operation's call also has
+//! `paginate()`, a stream of every item of every page:
+//!
+//! ```no_run
+//! use futures_util::TryStreamExt;
+//! # async fn demo(client: okta_identity_source::Client) -> okta_identity_source::Result<()> {
+//! let (source, group) = ("0oa3l6l6WK6h0R0QW0g4", "GROUPEXT123");
+//! // One page of at most 50 members.
+//! let page = client.get_identity_source_group_memberships(source, group).limit(50).await?;
+//! // Every member, 200 a page, following the `Link` headers.
+//! let members: Vec<String> = client
+//!     .get_identity_source_group_memberships(source, group)
+//!     .limit(200)
+//!     .paginate()
+//!     .try_collect()
+//!     .await?;
+//! # let _ = (page, members);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Since each operation has its own call type, a release that adds an
+//! optional parameter to an operation, its first one included, only adds a
+//! method to that type: code that awaits or sends the call, or names its
+//! type, still compiles. The setters' names never shadow [`Call`]'s own
+//! methods (`send`, `send_with_response`, `timeout`, `header`,
+//! `operation_id`).
+//!
+//! Configuration types are in [`config`], error types in [`error`].
 //!
 //! Features (only `okta-yaml` is on by default): `import` (the `import::ImportJob`
 //! workflow), `sync` (the `sync::SyncJob` engine: a roster kept equal in
@@ -62,16 +98,28 @@
 #[cfg(feature = "import")]
 #[cfg_attr(docsrs, doc(cfg(feature = "import")))]
 pub mod import;
-pub mod runtime;
+// The hand-written runtime: private; its public items are re-exported here
+// and in the modules of `runtime::surface`.
+mod runtime;
 #[cfg(feature = "sync")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sync")))]
 pub mod sync;
 
 // Generated code: owned by `cargo xtask codegen`, formatted by prettyplease.
 #[rustfmt::skip]
 mod generated;
 
-pub use generated::models;
-pub use runtime::{Client, ClientBuilder, Error, Result};
+/// The request and response types of the operations, and what their fields
+/// use: [`Nullable`](models::Nullable), [`UnknownValue`](models::UnknownValue),
+/// and serde_json's [`Value`](models::Value) and [`Map`](models::Map).
+pub mod models {
+    // A spec without schemas generates an empty module.
+    #[allow(unused_imports)]
+    pub use crate::generated::models::*;
+}
+pub use generated::operations;
+pub use runtime::surface::{__private, config, error};
+pub use runtime::{Call, Client, ClientBuilder, Error, Response, Result};
 
 #[cfg(feature = "fake")]
 #[cfg_attr(docsrs, doc(cfg(feature = "fake")))]

@@ -4,11 +4,10 @@
 //! additions are a minor change), and against the one generated from
 //! breaking.yaml (which must not).
 
-use semver_api::Client;
 use semver_api::models::{
-    Event, ListSessionsParams, Outcome, Profile, Session, SessionRequest,
-    SessionRequestEntityType, SessionStatus,
+    Event, Outcome, Profile, Session, SessionRequest, SessionRequestEntityType, SessionStatus,
 };
+use semver_api::{Call, Client, operations};
 
 /// Field access, and a `match` on a generated enum.
 pub fn describe(session: &Session) -> String {
@@ -52,7 +51,7 @@ pub fn outcome(o: &Outcome) -> &'static str {
 /// Construction through setters (and `new` for a struct without `Default`).
 pub fn request(name: &str) -> SessionRequest {
     let mut profile = Profile::default().user_name(name).email(format!("{name}@example.com"));
-    profile.mobile_phone = semver_api::runtime::Nullable::Null;
+    profile.mobile_phone = semver_api::models::Nullable::Null;
     SessionRequest::default()
         .entity_type(SessionRequestEntityType::Users)
         .profiles(vec![profile])
@@ -62,13 +61,19 @@ pub fn event(at: chrono::DateTime<chrono::Utc>) -> Event {
     Event::new(SessionStatus::Completed, at).note("done")
 }
 
-/// Calls, with and without optional parameters.
+/// A call's type, named: it stays the same when the operation gains an
+/// optional parameter (its first one, in additions.yaml).
+pub fn get_call(client: &Client, id: &str) -> Call<Session, operations::GetSession> {
+    client.get_session(id)
+}
+
+/// Calls, with and without optional parameters, awaited and sent.
 pub async fn calls(client: &Client) -> Result<usize, semver_api::Error> {
     let created = client.create_session(&request("isaac")).await?;
     let again = client.get_session(id_of(&created).unwrap_or("x")).await?;
-    let page = client
-        .list_sessions(ListSessionsParams::default().limit(20).after("cursor"))
-        .await?;
+    let sent = get_call(client, "y").send().await?;
+    let page = client.list_sessions().limit(20).after("cursor").await?;
+    let _every_item = client.list_sessions().limit(200).paginate();
     client.record_event(&event(chrono::Utc::now())).await?;
-    Ok(page.len() + describe(&again).len())
+    Ok(page.len() + describe(&again).len() + describe(&sent).len())
 }

@@ -1,10 +1,12 @@
 //! `cargo xtask check-semver`: proof that what an upstream release adds is
 //! a minor change for users. Generates a crate from `xtask/semver/base.yaml`,
 //! from `additions.yaml` (the same spec with properties, enum values, an
-//! operation, an optional parameter and a union member added) and from
+//! operation, optional parameters, an operation's first included, and a
+//! union member added) and from
 //! `breaking.yaml` (a property and an enum value removed), and compiles one
 //! downstream crate (`downstream.rs`: field access, `match` on enums, a
-//! struct pattern, construction with setters, calls) against each with
+//! struct pattern, construction with setters, calls with optional
+//! parameters, a call type named) against each with
 //! `cargo check`: it must compile against the first two and fail against the
 //! third; the API report must say minor and major. Run by CI; the crates
 //! share one target directory.
@@ -171,7 +173,9 @@ mod tests {
             "minor  added    variant SessionStatus::Expired (`EXPIRED`)  (#/components/schemas/SessionStatus/enum)",
             "minor  added    enum ImportType  (#/components/schemas/ImportType)",
             "minor  added    method Client::delete_session(session_id: &str): returns ()  (#/paths/~1sessions~1{sessionId}/delete)",
-            "minor  added    optional parameter ListSessionsParams::filter: Option<String> of Client::list_sessions",
+            "minor  added    type operations::DeleteSession  (#/paths/~1sessions~1{sessionId}/delete)",
+            "minor  added    optional parameter Call<_, operations::ListSessions>::filter(impl Into<String>) of Client::list_sessions",
+            "minor  added    optional parameter Call<_, operations::GetSession>::expand(impl Into<String>) of Client::get_session",
             "minor  added    variant Outcome::Event(Event)",
             "minor  added    field Event::source: Option<String>",
             "minor  added    field Profile::department: Option<String>",

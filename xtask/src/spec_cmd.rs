@@ -415,7 +415,7 @@ corrections:
         )
         .expect("updates");
         let ids: Vec<&str> = report.corrections.iter().map(|c| c.id.as_str()).collect();
-        assert_eq!(ids, ["C1", "C2", "C3", "C4", "A1", "C5", "C6"]);
+        assert_eq!(ids, ["C1", "C2", "C3", "C4", "A1", "C5", "C6", "C7"]);
         assert!(
             report
                 .corrections
@@ -444,7 +444,7 @@ corrections:
             "minor  added    field IdentitySourceSession::imported_users: Option<i64>  (#/components/schemas/IdentitySourceSession/properties/importedUsers)",
             "minor  added    field IdentitySourceSession::failure_reason: Option<String>  (#/components/schemas/IdentitySourceSession/properties/failureReason)",
             "minor  added    variant IdentitySourceSessionStatus::Paused (`PAUSED`)  (#/components/schemas/IdentitySourceSessionStatus/enum)",
-            "minor  added    optional parameter GetIdentitySourceGroupMembershipsParams::expand: Option<String> of Client::get_identity_source_group_memberships",
+            "minor  added    optional parameter Call<_, operations::GetIdentitySourceGroupMemberships>::expand(impl Into<String>) of Client::get_identity_source_group_memberships",
         ] {
             assert!(text.contains(item), "missing `{item}` in\n{text}");
         }

@@ -289,13 +289,22 @@ fn lib_rs(spec: &str) -> String {
         r#"//! A client generated from `{spec}` by `cargo xtask codegen --spec … --out …`,
 //! on the hand-written runtime of okta-identity-source (copied into `runtime/`).
 
-pub mod runtime;
+mod runtime;
 
 #[rustfmt::skip]
 mod generated;
 
-pub use generated::models;
-pub use runtime::{{Client, ClientBuilder, Error, Result}};
+/// The request and response types of the operations, and what their fields
+/// use: [`Nullable`](models::Nullable), [`UnknownValue`](models::UnknownValue),
+/// and serde_json's [`Value`](models::Value) and [`Map`](models::Map).
+pub mod models {{
+    // A spec without schemas generates an empty module.
+    #[allow(unused_imports)]
+    pub use crate::generated::models::*;
+}}
+pub use generated::operations;
+pub use runtime::surface::{{__private, config, error}};
+pub use runtime::{{Call, Client, ClientBuilder, Error, Response, Result}};
 "#
     )
 }

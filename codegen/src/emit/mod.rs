@@ -25,7 +25,7 @@ pub fn emit(api: &Api) -> Vec<(&'static str, TokenStream)> {
     };
     let module = quote! {
         pub mod models;
-        mod operations;
+        pub mod operations;
         #examples_mod
     };
     let mut files = vec![

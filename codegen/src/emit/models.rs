@@ -5,16 +5,11 @@ use quote::{format_ident, quote};
 
 use super::{Scope, doc_attrs, ty};
 use crate::ir::{
-    Additional, Api, Field, Param, Presence, Shape, StringEnum, Struct, TypeDef, TypeKind, Union,
+    Additional, Api, Field, Presence, Shape, StringEnum, Struct, TypeDef, TypeKind, Union,
 };
 
 pub fn emit(api: &Api) -> TokenStream {
     let types = api.types.iter().map(type_def);
-    let params = api.operations.iter().filter_map(|op| {
-        op.params_struct
-            .as_ref()
-            .map(|name| params_struct(name, &op.id, &op.optional_params))
-    });
     quote! {
         // What fields need, so a user needs no other crate to fill them:
         // tri-state nullable fields, the catch-all of string enums, and JSON
@@ -23,7 +18,6 @@ pub fn emit(api: &Api) -> TokenStream {
         pub use ::serde_json::{Map, Value};
 
         #(#types)*
-        #(#params)*
     }
 }
 
@@ -381,29 +375,6 @@ fn union_def(docs: &TokenStream, name: &proc_macro2::Ident, u: &Union) -> TokenS
                 }
             }
         }
-    }
-}
-
-fn params_struct(name: &str, op_id: &str, params: &[Param]) -> TokenStream {
-    let name = format_ident!("{}", name);
-    let doc = format!(" Optional parameters of `{op_id}`.");
-    let fields = params.iter().map(|p| {
-        let d = doc_attrs(&p.docs);
-        let id = format_ident!("{}", p.rust_name);
-        let t = ty(&p.ty, Scope::Models);
-        quote! { #d pub #id: ::std::option::Option<#t>, }
-    });
-    let setters = super::setters::for_params(&name, params);
-    let ne = non_exhaustive();
-    quote! {
-        #[doc = #doc]
-        #[derive(Clone, Debug, Default, PartialEq)]
-        #ne
-        pub struct #name {
-            #(#fields)*
-        }
-
-        #setters
     }
 }
 

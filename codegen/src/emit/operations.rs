@@ -9,10 +9,19 @@ use crate::ir::{Api, BodyKind, Method, Operation, Param, ParamStyle, Presence, S
 
 pub fn emit(api: &Api) -> TokenStream {
     let methods = api.operations.iter().map(operation);
+    let calls = api.operations.iter().map(call_type);
     quote! {
+        #![doc = " One marker type per operation: the `O` of the operation's [`Call<T, O>`](crate::Call),"]
+        #![doc = " which carries the operation's optional parameters as methods. Because each"]
+        #![doc = " operation has its own call type, an optional parameter added in a later release"]
+        #![doc = " is one more method of it, and code that awaits, sends or names the call still"]
+        #![doc = " compiles. The types have no values; they only name operations."]
+
         impl crate::runtime::Client {
             #(#methods)*
         }
+
+        #(#calls)*
     }
 }
 
@@ -70,31 +79,96 @@ fn arguments(op: &Operation) -> Vec<(proc_macro2::Ident, TokenStream)> {
         };
         args.push((format_ident!("body"), t));
     }
-    if let Some(name) = &op.params_struct {
-        let name = format_ident!("{}", name);
-        args.push((format_ident!("params"), quote!(crate::models::#name)));
-    }
     args
 }
 
-fn decoder(success: &Success) -> TokenStream {
+/// What a successful call returns, and the runtime decoder that makes it.
+fn output(success: &Success) -> (TokenStream, TokenStream) {
     match success {
-        Success::Empty => quote!(crate::runtime::Empty),
+        Success::Empty => (quote!(()), quote!(crate::runtime::decode::empty)),
         Success::Json(t) => {
             let t = ty(t, Scope::Crate);
-            quote!(crate::runtime::Json<#t>)
+            (t, quote!(crate::runtime::decode::json))
         }
-        Success::Text => quote!(crate::runtime::Text),
-        Success::Binary => quote!(crate::runtime::Binary),
+        Success::Text => (
+            quote!(::std::string::String),
+            quote!(crate::runtime::decode::text),
+        ),
+        Success::Binary => (
+            quote!(::bytes::Bytes),
+            quote!(crate::runtime::decode::binary),
+        ),
     }
 }
 
+/// A type as the docs show it (`String`, `Vec<i64>`, `models::Foo`).
+fn rust_ty_text(t: &TypeRef) -> String {
+    match t {
+        TypeRef::String => "String".into(),
+        TypeRef::Bool => "bool".into(),
+        TypeRef::I8 => "i8".into(),
+        TypeRef::I16 => "i16".into(),
+        TypeRef::I32 => "i32".into(),
+        TypeRef::I64 => "i64".into(),
+        TypeRef::U8 => "u8".into(),
+        TypeRef::U16 => "u16".into(),
+        TypeRef::U32 => "u32".into(),
+        TypeRef::U64 => "u64".into(),
+        TypeRef::F64 => "f64".into(),
+        TypeRef::DateTime => "DateTime<Utc>".into(),
+        TypeRef::Date => "NaiveDate".into(),
+        TypeRef::Json => "serde_json::Value".into(),
+        TypeRef::Bytes => "Bytes".into(),
+        TypeRef::Named(n) => format!("models::{n}"),
+        TypeRef::Vec(i) => format!("Vec<{}>", rust_ty_text(i)),
+        TypeRef::Map(v) => format!("BTreeMap<String, {}>", rust_ty_text(v)),
+    }
+}
+
+/// `crate::runtime::Call<Output, Marker>`.
+fn call_ty(op: &Operation) -> TokenStream {
+    let (out, _) = output(&op.success);
+    let marker = format_ident!("{}", op.marker);
+    quote!(crate::runtime::Call<#out, #marker>)
+}
+
 fn operation(op: &Operation) -> TokenStream {
-    let docs = doc_attrs(&op.docs);
+    let mut docs = op.docs.clone();
+    if !op.optional_params.is_empty() {
+        docs.push(String::new());
+        docs.push(String::from(
+            "Optional parameters are methods of the returned call (`client.op(…).limit(10).await`):",
+        ));
+        docs.push(String::new());
+        for p in &op.optional_params {
+            let summary = p.docs.first().map(String::as_str).unwrap_or("");
+            let summary = summary
+                .split(". ")
+                .next()
+                .unwrap_or(summary)
+                .trim_end_matches('.');
+            docs.push(format!(
+                "- `.{}(impl Into<{}>)` (`{}`){}{}",
+                p.rust_name,
+                rust_ty_text(&p.ty),
+                p.wire_name,
+                if summary.is_empty() { "" } else { ": " },
+                summary
+            ));
+        }
+    }
+    if op.pagination.is_some() {
+        docs.push(String::new());
+        docs.push(String::from(
+            "`.paginate()` on the returned call streams every item of every page.",
+        ));
+    }
+    let docs = doc_attrs(&docs);
     let name = format_ident!("{}", op.rust_name);
     let args = arguments(op);
     let sig = args.iter().map(|(n, t)| quote!(#n: #t));
-    let decoder = decoder(&op.success);
+    let call_ty = call_ty(op);
+    let (_, decode) = output(&op.success);
     let id = &op.id;
     let method = method_tokens(op.method);
     let path = &op.path;
@@ -117,10 +191,8 @@ fn operation(op: &Operation) -> TokenStream {
         });
     }
     for p in &op.required_params {
-        chain.push(param_call(p, quote!(&)));
-    }
-    for p in &op.optional_params {
-        chain.push(param_call(p, quote!(&params.)));
+        let arg = format_ident!("{}", p.rust_name);
+        chain.push(param_call(p, quote!(&#arg)));
     }
     if let Some(body) = &op.body {
         let optional = !body.required;
@@ -140,10 +212,10 @@ fn operation(op: &Operation) -> TokenStream {
     } else {
         quote!()
     };
-    let main = quote! {
+    quote! {
         #docs
         #allow
-        pub fn #name(&self, #(#sig),*) -> crate::runtime::Call<#decoder> {
+        pub fn #name(&self, #(#sig),*) -> #call_ty {
             const OPERATION: crate::runtime::Operation = crate::runtime::Operation {
                 id: #id,
                 method: #method,
@@ -151,50 +223,109 @@ fn operation(op: &Operation) -> TokenStream {
                 idempotent: #idempotent,
                 scopes: &[#(#scopes),*],
             };
-            self.call(&OPERATION) #(#chain)*
-        }
-    };
-    let Some(pagination) = &op.pagination else {
-        return main;
-    };
-    let item = ty(&pagination.item, Scope::Crate);
-    let stream = format_ident!("{}_stream", op.rust_name);
-    let sig = args.iter().map(|(n, t)| quote!(#n: #t));
-    let names = args.iter().map(|(n, _)| n);
-    let doc = format!(
-        " Every item of [`Self::{}`], following the `Link: <…>; rel=\"next\"` pages.",
-        op.rust_name
-    );
-    let call = quote!(self.#name(#(#names),*));
-    let body = match &pagination.field {
-        None => quote!(crate::runtime::paginate(#call)),
-        Some((field, presence)) => {
-            let field = format_ident!("{}", field);
-            let take = match presence {
-                Presence::Required => quote!(page.#field),
-                Presence::Optional | Presence::RequiredNullable => {
-                    quote!(page.#field.unwrap_or_default())
-                }
-                Presence::OptionalNullable => quote!(page.#field.into_option().unwrap_or_default()),
-            };
-            quote!(crate::runtime::paginate_with(#call, |page| #take))
-        }
-    };
-    quote! {
-        #main
-
-        #[doc = #doc]
-        #allow
-        pub fn #stream(&self, #(#sig),*) -> impl ::futures_util::Stream<Item = ::std::result::Result<#item, crate::runtime::Error>> + ::std::marker::Send + 'static {
-            #body
+            let request = crate::runtime::Request::new(&OPERATION) #(#chain)*;
+            self.call(request, #decode)
         }
     }
 }
 
-fn param_call(p: &Param, access: TokenStream) -> TokenStream {
+/// The marker type of an operation, and the methods of its call: one
+/// setter per optional parameter, and `paginate` for a paginated one.
+fn call_type(op: &Operation) -> TokenStream {
+    let marker = format_ident!("{}", op.marker);
+    let doc = format!(
+        " The operation `{}` of [`Client::{}`](crate::Client::{}): the `O` of the [`Call<T, {}>`](crate::Call) it returns{}.",
+        op.id,
+        op.rust_name,
+        op.rust_name,
+        op.marker,
+        match (op.optional_params.is_empty(), op.pagination.is_some()) {
+            (true, false) => "",
+            (false, false) => ", whose methods set its optional parameters",
+            (true, true) => ", which has `paginate()`",
+            (false, true) => ", whose methods set its optional parameters, and `paginate()`",
+        }
+    );
+    let call_ty = call_ty(op);
+    let setters = op.optional_params.iter().map(|p| {
+        let mut docs = p.docs.clone();
+        if !docs.is_empty() {
+            docs.push(String::new());
+        }
+        let place = match p.location {
+            crate::ir::ParamLocation::Header => "header",
+            _ => "query parameter",
+        };
+        docs.push(format!(
+            "Sets the {place} `{}` (left out unless set; setting it again replaces the value).",
+            p.wire_name
+        ));
+        let docs = doc_attrs(&docs);
+        let name = format_ident!("{}", p.rust_name);
+        let t = ty(&p.ty, Scope::Crate);
+        let set = param_call(p, quote!(&value));
+        quote! {
+            #docs
+            pub fn #name(mut self, value: impl ::std::convert::Into<#t>) -> Self {
+                let value: #t = value.into();
+                self.request = self.request #set;
+                self
+            }
+        }
+    });
+    let paginate = op.pagination.as_ref().map(|pagination| {
+        let item = ty(&pagination.item, Scope::Crate);
+        let doc = format!(
+            " Every item of every page of [`Client::{}`](crate::Client::{}), following the `Link: <…>; rel=\"next\"` headers (only their path and query: the requests stay on the client's org). The stream is lazy, stops after the first error, and keeps this call's parameters, headers and timeout.",
+            op.rust_name, op.rust_name
+        );
+        let body = match &pagination.field {
+            None => quote!(crate::runtime::paginate(self)),
+            Some((field, presence)) => {
+                let field = format_ident!("{}", field);
+                let take = match presence {
+                    Presence::Required => quote!(page.#field),
+                    Presence::Optional | Presence::RequiredNullable => {
+                        quote!(page.#field.unwrap_or_default())
+                    }
+                    Presence::OptionalNullable => {
+                        quote!(page.#field.into_option().unwrap_or_default())
+                    }
+                };
+                quote!(crate::runtime::paginate_with(self, |page| #take))
+            }
+        };
+        quote! {
+            #[doc = #doc]
+            pub fn paginate(self) -> impl ::futures_util::Stream<Item = ::std::result::Result<#item, crate::runtime::Error>> + ::std::marker::Send + 'static {
+                #body
+            }
+        }
+    });
+    let methods: Vec<TokenStream> = setters.chain(paginate).collect();
+    let imp = if methods.is_empty() {
+        quote!()
+    } else {
+        quote! {
+            // Setters are named after their parameters, whatever the name.
+            #[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
+            impl #call_ty {
+                #(#methods)*
+            }
+        }
+    };
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug)]
+        pub enum #marker {}
+
+        #imp
+    }
+}
+
+/// The `Request` method that sets `p` to `value` (an expression of type `&T`).
+fn param_call(p: &Param, value: TokenStream) -> TokenStream {
     let wire = &p.wire_name;
-    let arg = format_ident!("{}", p.rust_name);
-    let value = quote!(#access #arg);
     match p.location {
         crate::ir::ParamLocation::Header if !p.explode && is_scalar_or_list(&p.ty) => {
             quote!(.header_param(#wire, #value))

@@ -23,7 +23,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{Scope, ty};
-use crate::ir::{Field, Param, Presence, Struct};
+use crate::ir::{Field, Presence, Struct};
 
 /// Method names a setter must not take.
 const TAKEN: &[&str] = &[
@@ -176,32 +176,6 @@ fn constructor(s: &Struct) -> TokenStream {
                 #(#inits)*
                 #rest
             }
-        }
-    }
-}
-
-/// Setters for an operation's `…Params` struct (every field an `Option`).
-pub fn for_params(name: &proc_macro2::Ident, params: &[Param]) -> TokenStream {
-    let names = setter_names(params.iter().map(|p| p.rust_name.as_str()));
-    let setters = params.iter().zip(names).filter_map(|(p, n)| {
-        let n = n?;
-        let field = format_ident!("{}", p.rust_name);
-        let setter = format_ident!("{}", n);
-        let t = ty(&p.ty, Scope::Models);
-        let doc = format!(" Sets `{}` to `Some(value)`.", p.rust_name);
-        Some(quote! {
-            #[doc = #doc]
-            #[must_use]
-            pub fn #setter(mut self, value: impl ::std::convert::Into<#t>) -> Self {
-                self.#field = ::std::option::Option::Some(value.into());
-                self
-            }
-        })
-    });
-    quote! {
-        #[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
-        impl #name {
-            #(#setters)*
         }
     }
 }

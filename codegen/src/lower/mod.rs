@@ -11,8 +11,6 @@ mod operation;
 mod schema;
 mod usage;
 
-pub use operation::RESERVED_METHODS;
-
 use std::collections::BTreeMap;
 
 use openapiv3::{OpenAPI, ReferenceOr};

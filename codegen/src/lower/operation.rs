@@ -15,29 +15,6 @@ use crate::ir::{
 };
 use crate::naming::{self, Scope};
 
-/// Methods the runtime's `Client` defines itself, at any visibility (an
-/// inherent method of the same name would not compile), and the trait
-/// methods the runtime calls on it; a generated operation with one of these
-/// names is renamed. xtask's `client_methods_are_reserved` test keeps this
-/// list in step with `runtime/client.rs`.
-pub const RESERVED_METHODS: &[&str] = &[
-    "__call",
-    "builder",
-    "call",
-    "clone",
-    "execute",
-    "fmt",
-    "from_env",
-    "from_resolved",
-    "new",
-    "org_url",
-    "run",
-    "settings",
-    "throttle_note",
-    "throttle_wait",
-    "url_for",
-];
-
 /// Header parameters OpenAPI says to ignore (the runtime owns them).
 const IGNORED_HEADERS: &[&str] = &["accept", "authorization", "content-type"];
 
@@ -105,7 +82,11 @@ impl<'a> Cx<'a> {
         let base = Pointer::root().push("paths");
         let mut ids: BTreeMap<String, Pointer> = BTreeMap::new();
         let mut method_scope = Scope::new();
-        for reserved in RESERVED_METHODS {
+        // The operations' marker types (`crate::operations::…`), one module.
+        let mut marker_scope = Scope::new();
+        // Names of the runtime's own `Client` methods (derived from its
+        // source when the generator is built: crate::reserved).
+        for reserved in crate::reserved::CLIENT_METHODS {
             method_scope.claim(reserved);
         }
         // First pass: operation ids, so method names do not depend on order.
@@ -223,23 +204,16 @@ impl<'a> Cx<'a> {
                     format!("method name `{wanted}` is taken; this operation is `{rust_name}`"),
                 );
             }
-            if let Some(lowered) =
+            if let Some(mut lowered) =
                 self.lower_operation(&id, rust_name, path, method, item, op, &ptr)
             {
-                if lowered.pagination.is_some() {
-                    let stream = format!("{}_stream", lowered.rust_name);
-                    if method_scope.contains(&stream) {
-                        self.diags.warning(
-                            &ptr,
-                            format!("`{stream}` is taken by another operation; no stream method"),
-                        );
-                        let mut l = lowered;
-                        l.pagination = None;
-                        self.operations.push(l);
-                        continue;
-                    }
-                    method_scope.claim(&stream);
-                }
+                let wanted = naming::type_name(&id);
+                let wanted = if wanted.is_empty() {
+                    String::from("Operation")
+                } else {
+                    wanted
+                };
+                lowered.marker = marker_scope.claim(&wanted);
                 self.operations.push(lowered);
             }
         }
@@ -317,13 +291,30 @@ impl<'a> Cx<'a> {
             return None;
         }
         path_params.sort_by_key(|p| in_template.iter().position(|n| *n == p.wire_name));
-        let (required_params, optional_params): (Vec<Param>, Vec<Param>) =
+        let (required_params, mut optional_params): (Vec<Param>, Vec<Param>) =
             others.into_iter().partition(|p| p.required);
-        let params_struct = if optional_params.is_empty() {
-            None
-        } else {
-            Some(self.claim_type_name(&format!("{type_base}Params"), &ptr.push("parameters")))
-        };
+        // Optional parameters are setters on the operation's `Call<T, O>`:
+        // their names avoid every method of the runtime's `Call` (derived
+        // from its source: crate::reserved) and `paginate`, which every
+        // paginated operation's call has (reserved for all, so that an
+        // operation becoming paginated renames nothing).
+        let mut setter_scope = Scope::new();
+        for reserved in crate::reserved::CALL_METHODS.iter().chain(&["paginate"]) {
+            setter_scope.claim(reserved);
+        }
+        for p in &mut optional_params {
+            let got = setter_scope.claim(&p.rust_name);
+            if got != p.rust_name {
+                self.diags.warning(
+                    ptr,
+                    format!(
+                        "optional parameter `{}` would be named like a method every call has (`{}`); its setter is `{got}`",
+                        p.wire_name, p.rust_name
+                    ),
+                );
+                p.rust_name = got;
+            }
+        }
         let body = match &op.request_body {
             Some(b) => self.lower_body(&type_base, b, &ptr.push("requestBody")),
             None => None,
@@ -360,7 +351,7 @@ impl<'a> Cx<'a> {
             path_params,
             required_params,
             optional_params,
-            params_struct,
+            marker: String::new(),
             body,
             success,
             idempotent,

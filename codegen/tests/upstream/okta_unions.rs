@@ -12,7 +12,7 @@
 //! (`cargo test --test okta_unions`).
 
 use upstream_crate::models::*;
-use upstream_crate::runtime::testing::assert_example_round_trips;
+use upstream_crate::__private::testing::assert_example_round_trips;
 
 #[track_caller]
 fn check<T>(source: &str, json: &str, variant: &str)

@@ -74,7 +74,7 @@
 //! let sid = client.create_identity_source_session(source).await?.id;
 //! let profile = IdentitySourceUserProfileForUpsert::new().user_name("ann@example.com");
 //! let body = BulkUpsertRequestBody::new(vec![BulkUpsertRequestBodyProfilesItem::new("emp-1", profile)]);
-//! client.upload_identity_source_data_for_upsert(source, &sid, Some(&body)).await?;
+//! client.upload_identity_source_data_for_upsert(source, &sid, &body).await?;
 //! let triggered = client.start_import_from_identity_source(source, &sid).await?;
 //! assert_eq!(triggered.status, IdentitySourceSessionStatus::Triggered);
 //!

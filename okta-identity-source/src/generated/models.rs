@@ -2272,31 +2272,3 @@ impl<'de> ::serde::Deserialize<'de> for UsersUpdateRequestSchema {
         )
     }
 }
-/// Optional parameters of `getIdentitySourceGroupMemberships`.
-#[derive(Clone, Debug, Default, PartialEq)]
-#[non_exhaustive]
-pub struct GetIdentitySourceGroupMembershipsParams {
-    /// The cursor to use for pagination. It is an opaque string that specifies your current location in the list and is obtained from the `Link` response header. See [Pagination](https://developer.okta.com/docs/api/#pagination) and [Link header](https://developer.okta.com/docs/api/#link-header).
-    pub after: ::std::option::Option<::std::string::String>,
-    /// Specifies the number of group membership results in a page. Okta recommends using a specific value other than the default or maximum.
-    /// If your request times out, retry your request with a smaller `limit` and [page the results](https://developer.okta.com/docs/api/#pagination).
-    pub limit: ::std::option::Option<i32>,
-}
-#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
-impl GetIdentitySourceGroupMembershipsParams {
-    /// Sets `after` to `Some(value)`.
-    #[must_use]
-    pub fn after(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.after = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `limit` to `Some(value)`.
-    #[must_use]
-    pub fn limit(mut self, value: impl ::std::convert::Into<i32>) -> Self {
-        self.limit = ::std::option::Option::Some(value.into());
-        self
-    }
-}

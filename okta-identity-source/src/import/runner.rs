@@ -23,7 +23,7 @@ use crate::models::{
     BulkUpsertRequestBodyProfilesItem, IdentitySourceSessionStatus as Status,
     IdentitySourceUserProfileForDelete,
 };
-use crate::runtime::{Call, Decode, Error, RateLimit, Response, retry};
+use crate::runtime::{Call, Error, RateLimit, Response, retry};
 
 type Stop = ImportErrorKind;
 
@@ -135,7 +135,7 @@ impl StepClock {
     }
 
     /// Bounds a call by what is left.
-    fn bound<D: Decode>(&self, call: Call<D>) -> Call<D> {
+    fn bound<T, O>(&self, call: Call<T, O>) -> Call<T, O> {
         match self.left() {
             Some(left) => call.timeout(left.max(Duration::from_millis(1))),
             None => call,
@@ -436,7 +436,7 @@ impl Runner {
                 let isid = self.isid.clone();
                 let result = self
                     .retrying(Step::Upload, || {
-                        client.upload_identity_source_data_for_upsert(&isid, sid, Some(&body))
+                        client.upload_identity_source_data_for_upsert(&isid, sid, &body)
                     })
                     .await;
                 self.batch.upserts = body.profiles;
@@ -448,7 +448,7 @@ impl Runner {
                 let isid = self.isid.clone();
                 let result = self
                     .retrying(Step::Upload, || {
-                        client.upload_identity_source_data_for_delete(&isid, sid, Some(&body))
+                        client.upload_identity_source_data_for_delete(&isid, sid, &body)
                     })
                     .await;
                 self.batch.deletes = body.profiles;
@@ -459,11 +459,11 @@ impl Runner {
 
     /// Sends a call, and again while the runtime returns a retryable error,
     /// up to `max_attempts` in all.
-    async fn retrying<D: Decode>(
+    async fn retrying<T, O>(
         &mut self,
         step: Step,
-        mut make: impl FnMut() -> Call<D>,
-    ) -> Result<Response<D::Output>, Stop> {
+        mut make: impl FnMut() -> Call<T, O>,
+    ) -> Result<Response<T>, Stop> {
         let mut attempt = 1;
         let mut clock = self.step_clock();
         loop {

@@ -15,7 +15,7 @@ use serde::de::DeserializeOwned;
 
 use super::client::{Body, Client, Prepared};
 use super::encode;
-use super::error::{Error, Result, excerpt, request_id_of};
+use super::error::{Error, Result};
 use super::rate_limit::RateLimit;
 
 /// HTTP method of an [`Operation`].
@@ -87,7 +87,9 @@ pub struct Operation {
     pub scopes: &'static [&'static str],
 }
 
-/// Turns a success response into the operation's return value.
+/// Turns a success response into the operation's return value: a marker
+/// naming one of the decoders of `decode` (the runtime's own tests
+/// describe calls by hand with it).
 pub trait Decode: Send + 'static {
     /// What a successful call returns.
     type Output: Send + 'static;
@@ -103,6 +105,64 @@ impl<T: DeserializeOwned + Send + 'static> Decode for Json<T> {
     type Output = T;
 
     fn decode(status: StatusCode, headers: &HeaderMap, body: Bytes) -> Result<T> {
+        decode::json(status, headers, body)
+    }
+}
+
+/// Ignores the body (202, 204 and other responses without content).
+pub struct Empty;
+
+impl Decode for Empty {
+    type Output = ();
+
+    fn decode(status: StatusCode, headers: &HeaderMap, body: Bytes) -> Result<()> {
+        decode::empty(status, headers, body)
+    }
+}
+
+/// Returns the body as text (invalid UTF-8 is a decode error).
+pub struct Text;
+
+impl Decode for Text {
+    type Output = String;
+
+    fn decode(status: StatusCode, headers: &HeaderMap, body: Bytes) -> Result<String> {
+        decode::text(status, headers, body)
+    }
+}
+
+/// Returns the body as bytes.
+pub struct Binary;
+
+impl Decode for Binary {
+    type Output = Bytes;
+
+    fn decode(status: StatusCode, headers: &HeaderMap, body: Bytes) -> Result<Bytes> {
+        decode::binary(status, headers, body)
+    }
+}
+
+/// How a call turns a 2xx response into its value; chosen when the call is
+/// built (generated code names one of [`decode`]'s functions).
+pub type DecodeFn<T> = fn(StatusCode, &HeaderMap, Bytes) -> Result<T>;
+
+/// The decoders of success responses, one per kind of response the
+/// generator knows. Generated code passes one to `Client::call`; the output
+/// type is inferred from the operation's return type.
+pub mod decode {
+    use bytes::Bytes;
+    use reqwest::StatusCode;
+    use reqwest::header::HeaderMap;
+    use serde::de::DeserializeOwned;
+
+    use super::super::error::{Error, Result, excerpt, request_id_of};
+
+    /// A JSON body decoded as `T` (an empty body is a decode error).
+    pub fn json<T: DeserializeOwned>(
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: Bytes,
+    ) -> Result<T> {
         let fail = |message: String| Error::Decode {
             status,
             message,
@@ -114,26 +174,15 @@ impl<T: DeserializeOwned + Send + 'static> Decode for Json<T> {
         }
         serde_json::from_slice(&body).map_err(|e| fail(e.to_string()))
     }
-}
 
-/// Ignores the body (202, 204 and other responses without content).
-pub struct Empty;
-
-impl Decode for Empty {
-    type Output = ();
-
-    fn decode(_: StatusCode, _: &HeaderMap, _: Bytes) -> Result<()> {
+    /// No value: the body (202, 204 and other responses without content)
+    /// is ignored.
+    pub fn empty(_: StatusCode, _: &HeaderMap, _: Bytes) -> Result<()> {
         Ok(())
     }
-}
 
-/// Returns the body as text (invalid UTF-8 is a decode error).
-pub struct Text;
-
-impl Decode for Text {
-    type Output = String;
-
-    fn decode(status: StatusCode, headers: &HeaderMap, body: Bytes) -> Result<String> {
+    /// The body as text (invalid UTF-8 is a decode error).
+    pub fn text(status: StatusCode, headers: &HeaderMap, body: Bytes) -> Result<String> {
         String::from_utf8(body.to_vec()).map_err(|e| Error::Decode {
             status,
             message: e.to_string(),
@@ -141,15 +190,9 @@ impl Decode for Text {
             request_id: request_id_of(headers),
         })
     }
-}
 
-/// Returns the body as bytes.
-pub struct Binary;
-
-impl Decode for Binary {
-    type Output = Bytes;
-
-    fn decode(_: StatusCode, _: &HeaderMap, body: Bytes) -> Result<Bytes> {
+    /// The body as bytes.
+    pub fn binary(_: StatusCode, _: &HeaderMap, body: Bytes) -> Result<Bytes> {
         Ok(body)
     }
 }
@@ -212,52 +255,35 @@ impl<T> Deref for Response<T> {
     }
 }
 
-/// A call of one operation, ready to send. Await it (`call.await?`), or use
-/// [`Call::send`] / [`Call::send_with_response`]. Before sending, set a
-/// per-call [`timeout`](Call::timeout) or extra [`header`](Call::header).
-///
-/// A parameter that cannot be encoded is remembered and returned as
-/// [`Error::InvalidInput`] when the call is sent; nothing reaches the wire.
-#[must_use = "a Call does nothing until it is awaited or sent"]
-pub struct Call<D> {
-    pub(crate) client: Client,
+/// The request of one call as generated code describes it: the operation,
+/// its encoded parameters and body. Each parameter is encoded when it is
+/// set; one that cannot be is remembered and returned as
+/// [`Error::InvalidInput`] when the call is sent, and nothing reaches the
+/// wire. Setting a query or header parameter again replaces its value.
+pub struct Request {
     pub(crate) op: &'static Operation,
     pub(crate) path_params: Vec<(&'static str, String)>,
     /// Set by pagination: an already encoded path from a `Link` header.
     pub(crate) raw_path: Option<String>,
-    /// Already percent-encoded name/value pairs, in order.
-    pub(crate) query: Vec<(String, String)>,
+    /// Already percent-encoded name/value pairs, in order, each with the
+    /// parameter it encodes (`""` for pairs taken from a `Link` header).
+    pub(crate) query: Vec<(&'static str, String, String)>,
     pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
     pub(crate) body: Option<Body>,
-    pub(crate) timeout: Option<Duration>,
     pub(crate) error: Option<Error>,
-    _decode: PhantomData<fn() -> D>,
 }
 
-impl<D> std::fmt::Debug for Call<D> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Call")
-            .field("operation", &self.op.id)
-            .field("path_params", &self.path_params)
-            .field("query", &self.query)
-            .field("timeout", &self.timeout)
-            .finish_non_exhaustive()
-    }
-}
-
-impl<D: Decode> Call<D> {
-    pub(crate) fn new(client: Client, op: &'static Operation) -> Self {
-        Call {
-            client,
+impl Request {
+    /// A request of `op` with no parameters yet.
+    pub fn new(op: &'static Operation) -> Self {
+        Request {
             op,
             path_params: Vec::new(),
             raw_path: None,
             query: Vec::new(),
             headers: Vec::new(),
             body: None,
-            timeout: None,
             error: None,
-            _decode: PhantomData,
         }
     }
 
@@ -293,33 +319,6 @@ impl<D: Decode> Call<D> {
         self
     }
 
-    /// Adds a query parameter in OpenAPI's default style (`form`,
-    /// `explode: true`): `None`/null is skipped, a scalar is one
-    /// `name=value`, an array repeats the parameter, an object sends one
-    /// pair per property.
-    pub fn query<V: Serialize + ?Sized>(self, name: &'static str, value: &V) -> Self {
-        self.query_with(name, encode::Style::Form, true, false, value)
-    }
-
-    /// Adds a query parameter serialized as OpenAPI's `style` and `explode`
-    /// say (`color=blue,black`, `color=blue&color=black`,
-    /// `color=blue%20black`, `color=blue|black`, `color[R]=100`);
-    /// `allow_reserved` leaves reserved characters in values unencoded.
-    pub fn query_with<V: Serialize + ?Sized>(
-        mut self,
-        name: &'static str,
-        style: encode::Style,
-        explode: bool,
-        allow_reserved: bool,
-        value: &V,
-    ) -> Self {
-        match encode::query_styled(name, style, explode, allow_reserved, value) {
-            Ok(pairs) => self.query.extend(pairs),
-            Err(e) => self.fail(e),
-        }
-        self
-    }
-
     /// Sets a path parameter serialized as OpenAPI's `style` (`Simple`,
     /// `Label`, `Matrix`) and `explode` say (`blue,black`, `.blue.black`,
     /// `;color=blue,black`…), percent-encoded.
@@ -337,7 +336,49 @@ impl<D: Decode> Call<D> {
         self
     }
 
-    /// Adds a header parameter in `simple` style with `explode` (which only
+    /// Sets a query parameter in OpenAPI's default style (`form`,
+    /// `explode: true`): `None`/null is skipped, a scalar is one
+    /// `name=value`, an array repeats the parameter, an object sends one
+    /// pair per property.
+    pub fn query<V: Serialize + ?Sized>(self, name: &'static str, value: &V) -> Self {
+        self.query_with(name, encode::Style::Form, true, false, value)
+    }
+
+    /// Sets a query parameter serialized as OpenAPI's `style` and `explode`
+    /// say (`color=blue,black`, `color=blue&color=black`,
+    /// `color=blue%20black`, `color=blue|black`, `color[R]=100`);
+    /// `allow_reserved` leaves reserved characters in values unencoded.
+    pub fn query_with<V: Serialize + ?Sized>(
+        mut self,
+        name: &'static str,
+        style: encode::Style,
+        explode: bool,
+        allow_reserved: bool,
+        value: &V,
+    ) -> Self {
+        match encode::query_styled(name, style, explode, allow_reserved, value) {
+            Ok(pairs) => {
+                self.query.retain(|(param, _, _)| *param != name);
+                self.query
+                    .extend(pairs.into_iter().map(|(k, v)| (name, k, v)));
+            }
+            Err(e) => self.fail(e),
+        }
+        self
+    }
+
+    /// Sets a header parameter of the operation (`None`/null skipped,
+    /// arrays joined with commas, CR/LF refused).
+    pub fn header_param<V: Serialize + ?Sized>(mut self, name: &'static str, value: &V) -> Self {
+        match encode::simple_value(name, value) {
+            Ok(Some(v)) => return self.header(name, &v),
+            Ok(None) => {}
+            Err(e) => self.fail(e),
+        }
+        self
+    }
+
+    /// Sets a header parameter in `simple` style with `explode` (which only
     /// changes objects: `R=100,G=200` rather than `R,100,G,200`).
     pub fn header_param_with<V: Serialize + ?Sized>(
         mut self,
@@ -353,21 +394,9 @@ impl<D: Decode> Call<D> {
         self
     }
 
-    /// Adds a header parameter of the operation (`None`/null skipped,
-    /// arrays joined with commas, CR/LF refused).
-    pub fn header_param<V: Serialize + ?Sized>(mut self, name: &'static str, value: &V) -> Self {
-        match encode::simple_value(name, value) {
-            Ok(Some(v)) => return self.header(name, &v),
-            Ok(None) => {}
-            Err(e) => self.fail(e),
-        }
-        self
-    }
-
-    /// Adds a custom header to this call (after the client's default
-    /// headers, replacing one of the same name). Invalid names and values,
-    /// including CR or LF, are refused when the call is sent.
-    pub fn header(mut self, name: &str, value: &str) -> Self {
+    /// Sets a header (replacing one of the same name set before). Invalid
+    /// names and values, CR or LF, and `Authorization` are refused.
+    pub(crate) fn header(mut self, name: &str, value: &str) -> Self {
         if value.contains(['\r', '\n']) {
             self.fail(Error::invalid_input(format!(
                 "header `{name}` must not contain CR or LF"
@@ -383,6 +412,7 @@ impl<D: Decode> Call<D> {
                         "the Authorization header is set by the client's authentication",
                     ));
                 } else {
+                    self.headers.retain(|(old, _)| *old != n);
                     self.headers.push((n, v));
                 }
             }
@@ -413,7 +443,7 @@ impl<D: Decode> Call<D> {
         self
     }
 
-    /// Like [`Call::json_body`]; `None` sends no body.
+    /// Like [`Request::json_body`]; `None` sends no body.
     pub fn json_body_opt<B: Serialize + ?Sized>(self, body: Option<&B>) -> Self {
         match body {
             Some(b) => self.json_body(b),
@@ -437,7 +467,7 @@ impl<D: Decode> Call<D> {
         self
     }
 
-    /// Like [`Call::form_body`]; `None` sends no body.
+    /// Like [`Request::form_body`]; `None` sends no body.
     pub fn form_body_opt<B: Serialize + ?Sized>(self, body: Option<&B>) -> Self {
         match body {
             Some(b) => self.form_body(b),
@@ -464,91 +494,164 @@ impl<D: Decode> Call<D> {
         self
     }
 
+    /// The query pairs, in order.
+    pub(crate) fn query_pairs(&self) -> Vec<(String, String)> {
+        self.query
+            .iter()
+            .map(|(_, k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+}
+
+/// A call of one operation, ready to send: `T` is what it returns
+/// (`Call<IdentitySourceSession, _>`, `Call<(), _>`…), `O` names the
+/// operation (a type of [`crate::operations`]).
+///
+/// Await it (`call.await?`), or use [`Call::send`] or
+/// [`Call::send_with_response`] (which also gives the status, headers,
+/// request id and rate-limit figures). Before sending, set the operation's
+/// optional parameters with their methods (`.limit(200)`, `.after(cursor)`,
+/// listed on each operation's [`Call`] type), a per-call
+/// [`timeout`](Call::timeout) or an extra [`header`](Call::header). A
+/// paginated operation's call also has `paginate()`: a stream of every item
+/// of every page.
+///
+/// Because every operation has its own `O`, a release that adds an
+/// optional parameter to an operation only adds a method to its call: code
+/// that awaits or sends the call, or names its type, still compiles.
+///
+/// A parameter that cannot be encoded is remembered and returned as
+/// [`Error::InvalidInput`] when the call is sent; nothing reaches the wire.
+#[must_use = "a Call does nothing until it is awaited or sent"]
+pub struct Call<T, O = ()> {
+    client: Client,
+    pub(crate) request: Request,
+    timeout: Option<Duration>,
+    decode: DecodeFn<T>,
+    _operation: PhantomData<fn() -> O>,
+}
+
+impl<T, O> std::fmt::Debug for Call<T, O> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Call")
+            .field("operation", &self.request.op.id)
+            .field("path_params", &self.request.path_params)
+            .field("query", &self.request.query_pairs())
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T, O> Call<T, O> {
+    pub(crate) fn new(client: Client, request: Request, decode: DecodeFn<T>) -> Self {
+        Call {
+            client,
+            request,
+            timeout: None,
+            decode,
+            _operation: PhantomData,
+        }
+    }
+
+    /// Adds a custom header to this call (after the client's default
+    /// headers, replacing one of the same name). Invalid names and values,
+    /// including CR or LF, and `Authorization` are refused when the call is
+    /// sent.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.request = self.request.header(name, value);
+        self
+    }
+
     /// Overrides the total deadline of this call, retries included.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
     }
 
-    /// The operation this call sends.
-    pub fn operation(&self) -> &'static Operation {
-        self.op
+    /// The spec's `operationId` of the operation this call sends (also the
+    /// name of its tracing span).
+    pub fn operation_id(&self) -> &'static str {
+        self.request.op.id
     }
 
     /// Sends the call and returns the typed value.
-    pub async fn send(self) -> Result<D::Output> {
+    pub async fn send(self) -> Result<T> {
         self.send_with_response().await.map(Response::into_inner)
     }
 
     /// Sends the call and returns the typed value with status and headers.
-    pub async fn send_with_response(self) -> Result<Response<D::Output>> {
+    pub async fn send_with_response(self) -> Result<Response<T>> {
+        let decode = self.decode;
         let (client, prepared) = self.prepare()?;
         let raw = client.execute(prepared).await?;
-        let value = D::decode(raw.status, &raw.headers, raw.body)?;
+        let value = decode(raw.status, &raw.headers, raw.body)?;
         Ok(Response::new(raw.status, raw.headers, value))
     }
 
     fn prepare(self) -> Result<(Client, Prepared)> {
-        if let Some(e) = self.error {
+        let request = self.request;
+        if let Some(e) = request.error {
             return Err(e);
         }
-        let path = match self.raw_path {
+        let path = match request.raw_path {
             Some(p) => p,
-            None => encode::fill_template(self.op.path, &self.path_params)?,
+            None => encode::fill_template(request.op.path, &request.path_params)?,
         };
         Ok((
             self.client,
             Prepared {
-                operation: self.op.id,
-                method: self.op.method.to_reqwest(),
-                template: self.op.path,
-                idempotent: self.op.idempotent,
+                operation: request.op.id,
+                method: request.op.method.to_reqwest(),
+                template: request.op.path,
+                idempotent: request.op.idempotent,
                 path,
-                query: self.query,
-                headers: self.headers,
-                body: self.body,
+                query: request.query.into_iter().map(|(_, k, v)| (k, v)).collect(),
+                headers: request.headers,
+                body: request.body,
                 timeout: self.timeout,
             },
         ))
     }
 
-    /// A call of the same operation with the same headers and timeout,
-    /// for another (already encoded) path and query. Used by pagination.
+    /// A call of the same operation with the same headers, body and
+    /// timeout, for another (already encoded) path and query. Used by
+    /// pagination.
     pub(crate) fn follow(&self, path: String, query: Vec<(String, String)>) -> Self {
+        let mut request = Request::new(self.request.op);
+        request.raw_path = Some(path);
+        request.query = query.into_iter().map(|(k, v)| ("", k, v)).collect();
+        request.headers = self.request.headers.clone();
+        request.body = self.request.body.clone();
         Call {
             client: self.client.clone(),
-            op: self.op,
-            path_params: Vec::new(),
-            raw_path: Some(path),
-            query,
-            headers: self.headers.clone(),
-            body: self.body.clone(),
+            request,
             timeout: self.timeout,
-            error: None,
-            _decode: PhantomData,
+            decode: self.decode,
+            _operation: PhantomData,
         }
     }
 }
 
 impl Client {
-    /// Starts a call of `op`; generated operations use this.
+    /// A call of `request`, decoded by `decode`; every generated operation
+    /// ends with this (unused in a crate generated from a spec without
+    /// operations).
     #[allow(dead_code)]
-    pub(crate) fn call<D: Decode>(&self, op: &'static Operation) -> Call<D> {
-        Call::new(self.clone(), op)
+    pub(crate) fn call<T, O>(&self, request: Request, decode: DecodeFn<T>) -> Call<T, O> {
+        Call::new(self.clone(), request, decode)
     }
 
     /// Starts a call of an operation described by hand. Not a stable API:
-    /// it exists for the runtime's own tests and for generated code in
-    /// other crates. Prefer the generated methods.
+    /// it exists for the runtime's own tests. Prefer the generated methods.
     #[doc(hidden)]
-    pub fn __call<D: Decode>(&self, op: &'static Operation) -> Call<D> {
-        Call::new(self.clone(), op)
+    pub fn __call<D: Decode>(&self, op: &'static Operation) -> Call<D::Output> {
+        Call::new(self.clone(), Request::new(op), D::decode)
     }
 }
 
-impl<D: Decode> IntoFuture for Call<D> {
-    type Output = Result<D::Output>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Result<D::Output>> + Send + 'static>>;
+impl<T: Send + 'static, O: 'static> IntoFuture for Call<T, O> {
+    type Output = Result<T>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Result<T>> + Send + 'static>>;
 
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())

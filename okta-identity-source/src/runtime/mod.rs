@@ -1,4 +1,7 @@
-//! The hand-written runtime every generated operation calls.
+//! The hand-written runtime every generated operation calls. A private
+//! module: users see it through the crate root and the modules of
+//! [`surface`] (`config`, `error`, and the hidden `__private` of the
+//! runtime's own tests).
 //!
 //! Generated code refers to this module only through fully qualified
 //! `crate::runtime::...` paths, and this module never refers to generated
@@ -9,14 +12,19 @@
 //!
 //! A generated operation is a method on [`Client`] that declares a
 //! `const OPERATION: Operation` (id, method, path template, idempotency,
-//! OAuth scopes), starts a [`Call`] with `self.call(&OPERATION)` and adds its
-//! parameters with [`Call::path_param`], [`Call::path_param_value`],
-//! [`Call::query`], [`Call::header_param`], [`Call::json_body`] and
-//! [`Call::json_body_opt`]. The type parameter of [`Call`] is a [`Decode`]r:
-//! [`Json<T>`], [`Empty`], [`Text`] or [`Binary`]. A [`Call`] is awaited
-//! directly (`client.op(..).await?`), or through [`Call::send`] and
-//! [`Call::send_with_response`], which also returns the status, headers,
-//! request id and rate-limit figures of a successful call.
+//! OAuth scopes), builds a [`Request`] of it with its required parameters
+//! and body ([`Request::path_param`], [`Request::query`],
+//! [`Request::header_param`], [`Request::json_body`]…) and returns
+//! `self.call(request, decode::json)` (or `decode::empty`, `decode::text`,
+//! `decode::binary`): a [`Call<T, O>`](Call) whose `T` is the output type
+//! and `O` the operation's marker type (`crate::operations::…`). The
+//! optional parameters are inherent methods of that `Call<T, O>`, which set
+//! `call.request`; a paginated operation's `Call<T, O>` also has
+//! `paginate()`, over [`paginate`] or [`paginate_with`].
+//!
+//! Generated method names avoid every method of [`Client`] and [`Call`]:
+//! the generator reads them from this folder when it is built
+//! (`codegen/build.rs`), so the list cannot fall behind the runtime.
 //!
 //! # Code map
 //!
@@ -40,7 +48,8 @@
 //! - `rate_limit`: [`RateLimit`], the `X-Rate-Limit-*` headers.
 //! - `retry`: the pure arithmetic of waits (429 reset headers, backoff),
 //!   also used by the import workflow.
-//! - `call`: [`Operation`], [`Call`], the decoders and [`Response`].
+//! - `call`: [`Operation`], [`Request`], [`Call`], the decoders and [`Response`].
+//! - `surface`: the public modules `config` and `error`, and `__private`.
 //! - `encode`: rendering of path, query and header parameters.
 //! - `error`: [`Error`] and the Okta error body.
 //! - `sanitize`: escaping and bounding text that came from a server or a
@@ -67,6 +76,7 @@
 //! 6. `client`: the client built from the settings, and the request loop.
 //! 7. `call`: an operation's call: parameters in, typed response out.
 //! 8. `paginate`: calls following `Link` headers.
+//! 9. `surface`: the public paths of the items above.
 
 mod auth;
 mod call;
@@ -87,16 +97,16 @@ pub(crate) mod retry;
 pub mod sanitize;
 mod secret;
 pub mod ser;
-#[doc(hidden)]
+pub mod surface;
 pub mod testing;
 mod tls;
 mod unknown;
 
-pub use call::{Binary, Call, Decode, Empty, Json, Method, Operation, Response, Text};
-pub use client::Client;
-pub use config::{
-    AuthorizationMode, ClientBuilder, ClientSettings, ConfigSources, Proxy, SDK_PRODUCT,
+pub use call::{
+    Binary, Call, Decode, Empty, Json, Method, Operation, Request, Response, Text, decode,
 };
+pub use client::Client;
+pub use config::{AuthorizationMode, ClientBuilder, ClientSettings, ConfigSources, Proxy};
 pub use encode::Style;
 #[allow(unused_imports)]
 pub(crate) use error::human_duration;

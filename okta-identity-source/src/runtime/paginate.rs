@@ -7,7 +7,7 @@ use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
 use url::Url;
 
-use super::call::{Call, Json};
+use super::call::Call;
 use super::error::{Error, Result};
 
 /// Follows `Link: <…>; rel="next"` headers and yields every item of every
@@ -16,11 +16,12 @@ use super::error::{Error, Result};
 /// the client's org URL: only the path and query of the link are used, so
 /// credentials never go to another host. Stops after the first error, when
 /// a page has no `next` link, or when a link points back to the same page.
-pub fn paginate<T>(
-    call: Call<Json<Vec<T>>>,
+pub fn paginate<T, O>(
+    call: Call<Vec<T>, O>,
 ) -> impl Stream<Item = Result<T, Error>> + Send + 'static
 where
     T: DeserializeOwned + Send + 'static,
+    O: 'static,
 {
     paginate_with(call, |page: Vec<T>| page)
 }
@@ -29,17 +30,18 @@ where
 /// and `items` takes the list out of it (the generator emits this for an
 /// operation whose response is an object with one array property, such as
 /// `{"memberExternalIds": [...]}`).
-pub fn paginate_with<P, T, F>(
-    call: Call<Json<P>>,
+pub fn paginate_with<P, T, F, O>(
+    call: Call<P, O>,
     items: F,
 ) -> impl Stream<Item = Result<T, Error>> + Send + 'static
 where
-    P: DeserializeOwned + Send + 'static,
+    P: Send + 'static,
     T: Send + 'static,
     F: Fn(P) -> Vec<T> + Send + 'static,
+    O: 'static,
 {
-    struct State<P, T, F> {
-        next: Option<Call<Json<P>>>,
+    struct State<P, T, F, O> {
+        next: Option<Call<P, O>>,
         items: VecDeque<T>,
         extract: F,
     }
@@ -54,9 +56,9 @@ where
                 return Some((Ok(item), state));
             }
             let call = state.next.take()?;
-            let template = call.follow(String::new(), call.query.clone());
-            let current_query = call.query.clone();
-            let current_path = call.raw_path.clone();
+            let current_query = call.request.query_pairs();
+            let current_path = call.request.raw_path.clone();
+            let template = call.follow(String::new(), Vec::new());
             match call.send_with_response().await {
                 Err(e) => return Some((Err(e), state)),
                 Ok(response) => {
@@ -65,10 +67,7 @@ where
                         let same = current_path.as_deref() == Some(path.as_str())
                             && merged == current_query;
                         if !same {
-                            let mut next = template;
-                            next.raw_path = Some(path);
-                            next.query = merged;
-                            state.next = Some(next);
+                            state.next = Some(template.follow(path, merged));
                         }
                     }
                     let page = (state.extract)(response.into_inner());

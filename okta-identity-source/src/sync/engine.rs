@@ -443,7 +443,7 @@ impl SyncJob {
                 }
                 let body = upsert_body(items);
                 client
-                    .upload_identity_source_data_for_upsert(&isid, sid, Some(&body))
+                    .upload_identity_source_data_for_upsert(&isid, sid, &body)
                     .send()
                     .await
                     .map(|_| ())
@@ -451,7 +451,7 @@ impl SyncJob {
             Change::UserDeactivate => {
                 let body = delete_body(rows.iter().map(|r| delete_item(r.key.clone())).collect());
                 client
-                    .upload_identity_source_data_for_delete(&isid, sid, Some(&body))
+                    .upload_identity_source_data_for_delete(&isid, sid, &body)
                     .send()
                     .await
                     .map(|_| ())
@@ -469,7 +469,7 @@ impl SyncJob {
                     additional_properties: Default::default(),
                 };
                 client
-                    .upload_identity_source_groups_for_upsert(&isid, sid, Some(&body))
+                    .upload_identity_source_groups_for_upsert(&isid, sid, &body)
                     .send()
                     .await
                     .map(|_| ())
@@ -477,7 +477,7 @@ impl SyncJob {
             Change::GroupDelete => {
                 let body = groups_delete_body(rows.iter().map(|r| r.key.clone()).collect());
                 client
-                    .upload_identity_source_groups_data_for_delete(&isid, sid, Some(&body))
+                    .upload_identity_source_groups_data_for_delete(&isid, sid, &body)
                     .send()
                     .await
                     .map(|_| ())
@@ -502,11 +502,7 @@ impl SyncJob {
                             .collect(),
                     );
                     client
-                        .upload_identity_source_group_memberships_for_upsert(
-                            &isid,
-                            sid,
-                            Some(&body),
-                        )
+                        .upload_identity_source_group_memberships_for_upsert(&isid, sid, &body)
                         .send()
                         .await
                         .map(|_| ())
@@ -525,11 +521,7 @@ impl SyncJob {
                         additional_properties: Default::default(),
                     };
                     client
-                        .upload_identity_source_group_memberships_for_delete(
-                            &isid,
-                            sid,
-                            Some(&body),
-                        )
+                        .upload_identity_source_group_memberships_for_delete(&isid, sid, &body)
                         .send()
                         .await
                         .map(|_| ())

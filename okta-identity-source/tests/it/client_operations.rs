@@ -18,8 +18,8 @@ use okta_identity_source::models::Nullable;
 use okta_identity_source::models::{
     BulkDeleteRequestBody, BulkGroupDeleteRequestBody, BulkGroupMembershipsDeleteRequestBody,
     BulkGroupMembershipsUpsertRequestBody, BulkGroupUpsertRequestBody, BulkUpsertRequestBody,
-    GetIdentitySourceGroupMembershipsParams, GroupsRequestSchema, IdentitySourceSessionStatus,
-    MembershipRequestSchema, UserRequestSchema, UsersUpdateRequestSchema,
+    GroupsRequestSchema, IdentitySourceSessionStatus, MembershipRequestSchema, UserRequestSchema,
+    UsersUpdateRequestSchema,
 };
 use okta_identity_source::{Client, Error};
 use serde::de::DeserializeOwned;
@@ -199,7 +199,7 @@ async fn session_operations() {
     expected["profiles"][1]["profile"]["mobilePhone"] = Value::Null;
     let unit: () = env
         .client
-        .upload_identity_source_data_for_upsert(&env.isid, &sid, Some(&upsert))
+        .upload_identity_source_data_for_upsert(&env.isid, &sid, &upsert)
         .await
         .expect("upsert");
     assert_eq!(unit, ());
@@ -216,7 +216,7 @@ async fn session_operations() {
     // uploadIdentitySourceDataForDelete: the spec's example.
     let delete: BulkDeleteRequestBody = typed_example("bulkDeletePayload");
     env.client
-        .upload_identity_source_data_for_delete(&env.isid, &sid, Some(&delete))
+        .upload_identity_source_data_for_delete(&env.isid, &sid, &delete)
         .await
         .expect("delete upload");
     let r = env.last();
@@ -313,7 +313,7 @@ async fn group_uploads_are_applied_when_the_import_is_processed() {
     let mut expected = example("bulkGroupUpsertPayload");
     expected["profiles"][1]["profile"]["description"] = Value::Null;
     env.client
-        .upload_identity_source_groups_for_upsert(&env.isid, &sid, Some(&groups))
+        .upload_identity_source_groups_for_upsert(&env.isid, &sid, &groups)
         .await
         .expect("groups upsert");
     let r = env.last();
@@ -330,7 +330,7 @@ async fn group_uploads_are_applied_when_the_import_is_processed() {
     let memberships: BulkGroupMembershipsUpsertRequestBody =
         typed_example("bulkGroupMembershipsUpsertPayload");
     env.client
-        .upload_identity_source_group_memberships_for_upsert(&env.isid, &sid, Some(&memberships))
+        .upload_identity_source_group_memberships_for_upsert(&env.isid, &sid, &memberships)
         .await
         .expect("memberships upsert");
     assert_sent(
@@ -356,7 +356,7 @@ async fn group_uploads_are_applied_when_the_import_is_processed() {
         .expect("array")
         .remove(0);
     env.client
-        .upload_identity_source_group_memberships_for_delete(&env.isid, &sid, Some(&removals))
+        .upload_identity_source_group_memberships_for_delete(&env.isid, &sid, &removals)
         .await
         .expect("memberships delete");
     assert_sent(
@@ -370,7 +370,7 @@ async fn group_uploads_are_applied_when_the_import_is_processed() {
     // uploadIdentitySourceGroupsDataForDelete.
     let deletes: BulkGroupDeleteRequestBody = typed_example("bulkGroupDeletePayload");
     env.client
-        .upload_identity_source_groups_data_for_delete(&env.isid, &sid, Some(&deletes))
+        .upload_identity_source_groups_data_for_delete(&env.isid, &sid, &deletes)
         .await
         .expect("groups delete");
     let r = env.last();
@@ -422,7 +422,7 @@ async fn single_user_operations() {
     expected["profile"]["homeAddress"] = Value::Null;
     let unit: () = env
         .client
-        .create_identity_source_user(&env.isid, Some(&create))
+        .create_identity_source_user(&env.isid, &create)
         .await
         .expect("create user");
     assert_eq!(unit, ());
@@ -465,7 +465,7 @@ async fn single_user_operations() {
     expected["profile"]["mobilePhone"] = Value::Null;
     let updated = env
         .client
-        .update_identity_source_users(&env.isid, ext, Some(&update))
+        .update_identity_source_users(&env.isid, ext, &update)
         .await
         .expect("update user");
     assert_sent(
@@ -489,7 +489,7 @@ async fn single_user_operations() {
     let replace: UserRequestSchema = typed_example("UserReplacePayload");
     let replaced = env
         .client
-        .replace_existing_identity_source_user(&env.isid, ext, Some(&replace))
+        .replace_existing_identity_source_user(&env.isid, ext, &replace)
         .await
         .expect("replace user");
     assert_sent(
@@ -527,7 +527,7 @@ async fn group_and_membership_operations() {
     let create: GroupsRequestSchema = typed_example("GroupsPayload");
     let group = env
         .client
-        .create_identity_source_groups(&env.isid, Some(&create))
+        .create_identity_source_groups(&env.isid, &create)
         .await
         .expect("create group");
     assert_sent(
@@ -586,7 +586,7 @@ async fn group_and_membership_operations() {
     expected["profile"]["description"] = Value::Null;
     let updated = env
         .client
-        .update_identity_source_groups(&env.isid, &id, Some(&update))
+        .update_identity_source_groups(&env.isid, &id, &update)
         .await
         .expect("update group");
     assert_sent(
@@ -603,7 +603,7 @@ async fn group_and_membership_operations() {
     let member: MembershipRequestSchema = typed_example("MembershipPayload");
     let unit: () = env
         .client
-        .create_identity_source_groups_memberships(&env.isid, ext, Some(&member))
+        .create_identity_source_groups_memberships(&env.isid, ext, &member)
         .await
         .expect("add member");
     assert_eq!(unit, ());
@@ -621,7 +621,7 @@ async fn group_and_membership_operations() {
             .create_identity_source_groups_memberships(
                 &env.isid,
                 &id,
-                Some(&MembershipRequestSchema::default().member_external_id(m)),
+                &MembershipRequestSchema::default().member_external_id(m),
             )
             .await
             .expect("add member");
@@ -630,13 +630,11 @@ async fn group_and_membership_operations() {
     // getIdentitySourceGroupMemberships: one page with after + limit.
     let page = env
         .client
-        .get_identity_source_group_memberships(
-            &env.isid,
-            ext,
-            GetIdentitySourceGroupMembershipsParams::default()
-                .after("USEREXT123456784C2IFA")
-                .limit(1),
-        )
+        .get_identity_source_group_memberships(&env.isid, ext)
+        .limit(5)
+        .after("USEREXT123456784C2IFA")
+        // Setting a parameter again replaces it (one `limit` on the wire).
+        .limit(1)
         .await
         .expect("memberships page");
     assert_sent(
@@ -695,11 +693,9 @@ async fn memberships_stream_follows_the_link_pages() {
     env.fake.clear_requests();
     let got: Vec<String> = env
         .client
-        .get_identity_source_group_memberships_stream(
-            &env.isid,
-            "big",
-            GetIdentitySourceGroupMembershipsParams::default().limit(200),
-        )
+        .get_identity_source_group_memberships(&env.isid, "big")
+        .limit(200)
+        .paginate()
         .map(|item| item.expect("member"))
         .collect()
         .await;
@@ -774,7 +770,11 @@ async fn hostile_ids_are_encoded_and_dot_segments_refused_before_sending() {
                 .await
                 .map(|_| ()),
             env.client
-                .upload_identity_source_groups_for_upsert(&env.isid, bad, None)
+                .upload_identity_source_groups_for_upsert(
+                    &env.isid,
+                    bad,
+                    &BulkGroupUpsertRequestBody::default(),
+                )
                 .await,
         ];
         for result in results {
@@ -801,7 +801,7 @@ async fn okta_errors_decode_with_status_code_causes_and_request_id() {
     let empty = BulkUpsertRequestBody::new(Vec::new());
     let err = api_error(
         env.client
-            .upload_identity_source_data_for_upsert(&env.isid, &sid, Some(&empty))
+            .upload_identity_source_data_for_upsert(&env.isid, &sid, &empty)
             .await,
     );
     let r = env.last();
@@ -832,7 +832,7 @@ async fn okta_errors_decode_with_status_code_causes_and_request_id() {
             .upload_identity_source_group_memberships_for_delete(
                 &env.isid,
                 &sid,
-                Some(&BulkGroupMembershipsDeleteRequestBody::default().memberships(Vec::new())),
+                &BulkGroupMembershipsDeleteRequestBody::default().memberships(Vec::new()),
             )
             .await,
     );
@@ -864,7 +864,7 @@ async fn okta_errors_decode_with_status_code_causes_and_request_id() {
     );
     let err = api_error(
         env.client
-            .get_identity_source_group_memberships(&env.isid, "nogroup", Default::default())
+            .get_identity_source_group_memberships(&env.isid, "nogroup")
             .await,
     );
     assert_eq!(err.okta_error_code(), Some("E0000007"));

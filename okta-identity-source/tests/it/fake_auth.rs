@@ -10,8 +10,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use fake_support::keys::{other_private_key, test_private_key, test_public_key};
 use fake_support::{Api, assert_error, quick, upsert_body, users};
 use jsonwebtoken::Header;
+use okta_identity_source::__private::testing;
 use okta_identity_source::fake::{OAuthClient, SCOPE_MANAGE, SCOPE_READ};
-use okta_identity_source::runtime::testing;
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 

@@ -429,7 +429,7 @@ impl Ctx {
         Ctx {
             spec: Spec::load(),
             fake,
-            http: okta_identity_source::runtime::testing::reqwest_client_builder()
+            http: okta_identity_source::__private::testing::reqwest_client_builder()
                 .build()
                 .expect("reqwest client"),
             ssws,

@@ -28,7 +28,7 @@ impl Api {
         let auth = format!("SSWS {}", fake.api_token());
         Api {
             fake,
-            http: okta_identity_source::runtime::testing::reqwest_client_builder()
+            http: okta_identity_source::__private::testing::reqwest_client_builder()
                 .build()
                 .expect("reqwest client"),
             auth,

@@ -9,7 +9,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use hostile::{RawServer, json, session};
-use okta_identity_source::runtime::{ClientBuilder, ConfigSources, Error, Proxy};
+use okta_identity_source::config::{ConfigSources, Proxy};
+use okta_identity_source::{ClientBuilder, Error};
 
 fn write(path: &Path, text: &str) {
     std::fs::create_dir_all(path.parent().unwrap_or(Path::new("/")))

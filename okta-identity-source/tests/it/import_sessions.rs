@@ -33,7 +33,7 @@ async fn leave_a_loading_session(fake: &FakeOkta) -> String {
     let body = BulkUpsertRequestBody::new(vec![
         UserUpsert::with_profile("leftover-1", user(99_999).profile).into(),
     ]);
-    c.upload_identity_source_data_for_upsert(isid, &sid, Some(&body))
+    c.upload_identity_source_data_for_upsert(isid, &sid, &body)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     sid

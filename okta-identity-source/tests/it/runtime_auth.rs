@@ -12,8 +12,11 @@ use std::time::Duration;
 use crate::keygen::{ec_pkcs8, ec_public, rsa_pkcs1, rsa_pkcs8, rsa_public};
 use common::*;
 use jsonwebtoken::{Algorithm, Validation};
+use okta_identity_source::__private::RawCall as _;
+use okta_identity_source::__private::{Json, testing};
 use okta_identity_source::Client;
-use okta_identity_source::runtime::{AuthorizationMode, Error, Json, testing};
+use okta_identity_source::Error;
+use okta_identity_source::config::AuthorizationMode;
 use serde_json::json;
 
 #[derive(Debug, serde::Deserialize)]
@@ -21,7 +24,7 @@ struct Session {
     id: String,
 }
 
-fn get(client: &Client) -> okta_identity_source::runtime::Call<Json<Session>> {
+fn get(client: &Client) -> okta_identity_source::Call<Session> {
     client
         .__call::<Json<Session>>(&GET_SESSION)
         .path_param("identitySourceId", "0oa1")

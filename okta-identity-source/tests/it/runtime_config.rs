@@ -8,7 +8,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use common::*;
-use okta_identity_source::runtime::{AuthorizationMode, ClientBuilder, ConfigSources, Error, Json};
+use okta_identity_source::__private::Json;
+use okta_identity_source::__private::RawCall as _;
+use okta_identity_source::config::{AuthorizationMode, ConfigSources};
+use okta_identity_source::{ClientBuilder, Error};
 
 fn write(path: &Path, text: &str) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -281,7 +284,7 @@ fn proxy_settings_from_env() {
 
     let err = ClientBuilder::from_sources(&base)
         .http_client(
-            okta_identity_source::runtime::testing::reqwest_client_builder()
+            okta_identity_source::__private::testing::reqwest_client_builder()
                 .build()
                 .unwrap(),
         )

@@ -7,7 +7,10 @@ use std::future::IntoFuture;
 use std::time::Duration;
 
 use common::*;
-use okta_identity_source::runtime::{Empty, Error, Json, Nullable, Text};
+use okta_identity_source::__private::RawCall as _;
+use okta_identity_source::__private::{Empty, Json, Text};
+use okta_identity_source::Error;
+use okta_identity_source::models::Nullable;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -390,7 +393,7 @@ async fn client_request_timeout_applies_when_no_per_call_timeout() {
 #[tokio::test]
 async fn callers_reqwest_client_is_used() {
     let server = TestServer::start(|_, _| Reply::empty(204)).await;
-    let http = okta_identity_source::runtime::testing::reqwest_client_builder()
+    let http = okta_identity_source::__private::testing::reqwest_client_builder()
         .default_headers(
             [(
                 reqwest::header::HeaderName::from_static("x-from-caller-client"),

@@ -11,8 +11,10 @@ use common::{GET_SESSION, Reply, TestServer};
 use jsonwebtoken::crypto::{CryptoProvider, JwtSigner, JwtVerifier, KeyUtils};
 use jsonwebtoken::errors::{ErrorKind, new_error};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
+use okta_identity_source::__private::Json;
+use okta_identity_source::__private::RawCall as _;
 use okta_identity_source::Client;
-use okta_identity_source::runtime::{Error, Json};
+use okta_identity_source::Error;
 
 static SIGNERS_ASKED: AtomicUsize = AtomicUsize::new(0);
 

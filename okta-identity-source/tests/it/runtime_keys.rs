@@ -7,8 +7,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::Algorithm;
 use jsonwebtoken::crypto::{sign, verify};
+use okta_identity_source::__private::testing;
 use okta_identity_source::Client;
-use okta_identity_source::runtime::{Error, testing};
+use okta_identity_source::Error;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{PrivateKeyDer, SubjectPublicKeyInfoDer};
 

@@ -5,7 +5,9 @@ use crate::runtime_common as common;
 
 use common::*;
 use futures_util::{StreamExt, TryStreamExt};
-use okta_identity_source::runtime::{Error, Json, paginate};
+use okta_identity_source::__private::RawCall as _;
+use okta_identity_source::__private::{Json, paginate};
+use okta_identity_source::Error;
 use serde_json::json;
 
 #[derive(Debug, serde::Deserialize, PartialEq)]
@@ -17,9 +19,7 @@ fn members(ids: &[&str]) -> serde_json::Value {
     json!(ids.iter().map(|id| json!({"id": id})).collect::<Vec<_>>())
 }
 
-fn list(
-    client: &okta_identity_source::Client,
-) -> okta_identity_source::runtime::Call<Json<Vec<Member>>> {
+fn list(client: &okta_identity_source::Client) -> okta_identity_source::Call<Vec<Member>> {
     client
         .__call::<Json<Vec<Member>>>(&LIST_MEMBERSHIPS)
         .path_param("identitySourceId", "0oa1")

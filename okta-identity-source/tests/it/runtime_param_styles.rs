@@ -8,7 +8,8 @@
 use crate::runtime_common as common;
 
 use common::*;
-use okta_identity_source::runtime::{Empty, Method, Operation, Style};
+use okta_identity_source::__private::RawCall as _;
+use okta_identity_source::__private::{Empty, Method, Operation, Style};
 use serde::Serialize;
 
 static COLORS: Operation = Operation {

@@ -12,8 +12,11 @@ use std::time::Duration;
 
 use crate::keygen::rsa_pkcs8;
 use common::*;
+use okta_identity_source::__private::Json;
+use okta_identity_source::__private::RawCall as _;
 use okta_identity_source::Client;
-use okta_identity_source::runtime::{ClientBuilder, ConfigSources, Json, Proxy, SecretString};
+use okta_identity_source::ClientBuilder;
+use okta_identity_source::config::{ConfigSources, Proxy, SecretString};
 use serde_json::json;
 
 const ACCESS_TOKEN: &str = "ACCESSTOKEN-7f3a9c";

@@ -8,7 +8,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use common::*;
-use okta_identity_source::runtime::{Error, Json};
+use okta_identity_source::__private::Json;
+use okta_identity_source::__private::RawCall as _;
+use okta_identity_source::Error;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 #[derive(Debug, serde::Deserialize)]
@@ -16,18 +18,14 @@ struct Session {
     id: String,
 }
 
-fn get(
-    client: &okta_identity_source::Client,
-) -> okta_identity_source::runtime::Call<Json<Session>> {
+fn get(client: &okta_identity_source::Client) -> okta_identity_source::Call<Session> {
     client
         .__call::<Json<Session>>(&GET_SESSION)
         .path_param("identitySourceId", "0oa1")
         .path_param("sessionId", "aps1")
 }
 
-fn create(
-    client: &okta_identity_source::Client,
-) -> okta_identity_source::runtime::Call<Json<Session>> {
+fn create(client: &okta_identity_source::Client) -> okta_identity_source::Call<Session> {
     client
         .__call::<Json<Session>>(&CREATE_SESSION)
         .path_param("identitySourceId", "0oa1")

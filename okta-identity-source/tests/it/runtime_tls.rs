@@ -15,8 +15,10 @@ use std::time::Duration;
 use crate::keygen::rsa_pkcs8;
 use axum::http::Version;
 use common::{GET_SESSION, session_json};
+use okta_identity_source::__private::Json;
+use okta_identity_source::__private::RawCall as _;
 use okta_identity_source::Client;
-use okta_identity_source::runtime::{ClientBuilder, Error, Json};
+use okta_identity_source::{ClientBuilder, Error};
 use tls_server::{H2, HTTP11, TlsServer, ca_pem, other_ca_pem};
 
 #[derive(Debug, serde::Deserialize)]
@@ -175,7 +177,7 @@ async fn bad_root_certificate_settings_are_configuration_errors() {
         assert!(problems.join(" ").contains(needle), "{pem:?}: {problems:?}");
     }
     // A caller-supplied reqwest client keeps its own roots.
-    let http = okta_identity_source::runtime::testing::reqwest_client_builder()
+    let http = okta_identity_source::__private::testing::reqwest_client_builder()
         .build()
         .unwrap();
     let err = base()

@@ -10,8 +10,10 @@ use std::sync::Arc;
 
 use axum::http::Version;
 use common::{GET_SESSION, session_json};
+use okta_identity_source::__private::Json;
+use okta_identity_source::__private::RawCall as _;
 use okta_identity_source::Client;
-use okta_identity_source::runtime::{Error, Json};
+use okta_identity_source::Error;
 use tls_server::{H2, HTTP11, TlsServer, ca_pem};
 
 #[derive(Debug, serde::Deserialize)]

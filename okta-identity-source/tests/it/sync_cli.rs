@@ -259,7 +259,7 @@ async fn first_and_second_sync_make_the_fake_hold_exactly_the_source() {
     assert!(fake.duplicates(fake.identity_source_id()).is_empty());
 
     // Users are readable through the API.
-    let http = okta_identity_source::runtime::testing::reqwest_client_builder()
+    let http = okta_identity_source::__private::testing::reqwest_client_builder()
         .build()
         .expect("http");
     let resp = http

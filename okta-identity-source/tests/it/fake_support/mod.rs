@@ -33,7 +33,7 @@ impl Api {
         let isid = fake.identity_source_id().to_owned();
         Api {
             fake,
-            http: okta_identity_source::runtime::testing::reqwest_client_builder()
+            http: okta_identity_source::__private::testing::reqwest_client_builder()
                 .build()
                 .expect("reqwest client"),
             auth,

@@ -10,7 +10,8 @@ use std::time::{Duration, SystemTime};
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Request, StatusCode};
 use axum::response::Response;
-use okta_identity_source::runtime::{Client, ClientBuilder, Method, Operation};
+use okta_identity_source::__private::{Method, Operation};
+use okta_identity_source::{Client, ClientBuilder};
 
 pub const TOKEN: &str = "00SECRET-token-value-XYZ";
 
