@@ -5,16 +5,18 @@
 /// Building a [`Client`](crate::Client): the companions of
 /// [`ClientBuilder`](crate::ClientBuilder).
 pub mod config {
-    pub use super::super::{
-        AuthorizationMode, ClientBuilder, ClientSettings, ConfigSources, Proxy, SecretString,
+    pub use super::super::config::{
+        AuthorizationMode, ClientBuilder, ClientSettings, ConfigSources, Proxy,
     };
+    pub use super::super::secret::SecretString;
 }
 
 /// Errors: [`Error`](crate::Error) and what its variants carry.
 pub mod error {
-    pub use super::super::{
-        ApiError, AuthChallenge, AuthError, Error, OktaErrorBody, OktaErrorCause, RateLimit, Result,
+    pub use super::super::error::{
+        ApiError, AuthChallenge, AuthError, Error, OktaErrorBody, OktaErrorCause, Result,
     };
+    pub use super::super::rate_limit::RateLimit;
 }
 
 /// Not a public API: the runtime's plumbing, reachable for this crate's
@@ -22,10 +24,12 @@ pub mod error {
 /// else. It changes in any release.
 #[doc(hidden)]
 pub mod __private {
-    pub use super::super::{
-        Binary, Call, Decode, Empty, Json, Method, Operation, Request, Style, Text, de, decode,
-        paginate, paginate_with, sanitize, ser, testing,
+    pub use super::super::call::{
+        Binary, Call, Decode, Empty, Json, Method, Operation, Request, Text, decode,
     };
+    pub use super::super::encode::Style;
+    pub use super::super::paginate::{paginate, paginate_with};
+    pub use super::super::{de, sanitize, ser, testing};
 
     /// The request builders of [`Call`], for calls described by hand with
     /// `Client::__call` (generated operations set their parameters on the
