@@ -688,26 +688,7 @@ fn field_pointer(type_at: &str, f: &Field) -> String {
 
 /// A type as the generated code spells it (without crate paths).
 pub fn rust(t: &TypeRef) -> String {
-    match t {
-        TypeRef::String => "String".into(),
-        TypeRef::Bool => "bool".into(),
-        TypeRef::I8 => "i8".into(),
-        TypeRef::I16 => "i16".into(),
-        TypeRef::I32 => "i32".into(),
-        TypeRef::I64 => "i64".into(),
-        TypeRef::U8 => "u8".into(),
-        TypeRef::U16 => "u16".into(),
-        TypeRef::U32 => "u32".into(),
-        TypeRef::U64 => "u64".into(),
-        TypeRef::F64 => "f64".into(),
-        TypeRef::DateTime => "DateTime<Utc>".into(),
-        TypeRef::Date => "NaiveDate".into(),
-        TypeRef::Json => "serde_json::Value".into(),
-        TypeRef::Bytes => "Bytes".into(),
-        TypeRef::Named(n) => n.clone(),
-        TypeRef::Vec(t) => format!("Vec<{}>", rust(t)),
-        TypeRef::Map(t) => format!("BTreeMap<String, {}>", rust(t)),
-    }
+    t.text("")
 }
 
 fn boxed(t: &TypeRef, boxed: bool) -> String {

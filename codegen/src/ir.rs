@@ -178,6 +178,34 @@ pub enum TypeRef {
 }
 
 impl TypeRef {
+    /// The type as Rust text without crate paths (`Vec<i64>`,
+    /// `DateTime<Utc>`), each named type behind `named_prefix` (`models::`
+    /// in docs, nothing in the API change report).
+    pub fn text(&self, named_prefix: &str) -> String {
+        match self {
+            TypeRef::String => "String".into(),
+            TypeRef::Bool => "bool".into(),
+            TypeRef::I8 => "i8".into(),
+            TypeRef::I16 => "i16".into(),
+            TypeRef::I32 => "i32".into(),
+            TypeRef::I64 => "i64".into(),
+            TypeRef::U8 => "u8".into(),
+            TypeRef::U16 => "u16".into(),
+            TypeRef::U32 => "u32".into(),
+            TypeRef::U64 => "u64".into(),
+            TypeRef::F64 => "f64".into(),
+            TypeRef::DateTime => "DateTime<Utc>".into(),
+            TypeRef::Date => "NaiveDate".into(),
+            TypeRef::Json => "serde_json::Value".into(),
+            TypeRef::Bytes => "Bytes".into(),
+            TypeRef::Named(n) => format!("{named_prefix}{n}"),
+            TypeRef::Vec(t) => format!("Vec<{}>", t.text(named_prefix)),
+            TypeRef::Map(t) => format!("BTreeMap<String, {}>", t.text(named_prefix)),
+        }
+    }
+}
+
+impl TypeRef {
     /// The range of an integer type (`None` for other types).
     pub fn int_range(&self) -> Option<(i128, i128)> {
         Some(match self {

@@ -103,26 +103,7 @@ fn output(success: &Success) -> (TokenStream, TokenStream) {
 
 /// A type as the docs show it (`String`, `Vec<i64>`, `models::Foo`).
 fn rust_ty_text(t: &TypeRef) -> String {
-    match t {
-        TypeRef::String => "String".into(),
-        TypeRef::Bool => "bool".into(),
-        TypeRef::I8 => "i8".into(),
-        TypeRef::I16 => "i16".into(),
-        TypeRef::I32 => "i32".into(),
-        TypeRef::I64 => "i64".into(),
-        TypeRef::U8 => "u8".into(),
-        TypeRef::U16 => "u16".into(),
-        TypeRef::U32 => "u32".into(),
-        TypeRef::U64 => "u64".into(),
-        TypeRef::F64 => "f64".into(),
-        TypeRef::DateTime => "DateTime<Utc>".into(),
-        TypeRef::Date => "NaiveDate".into(),
-        TypeRef::Json => "serde_json::Value".into(),
-        TypeRef::Bytes => "Bytes".into(),
-        TypeRef::Named(n) => format!("models::{n}"),
-        TypeRef::Vec(i) => format!("Vec<{}>", rust_ty_text(i)),
-        TypeRef::Map(v) => format!("BTreeMap<String, {}>", rust_ty_text(v)),
-    }
+    t.text("models::")
 }
 
 /// `crate::runtime::Call<Output, Marker>`.
